@@ -1,0 +1,3 @@
+from cme_cli.main import app
+
+app(prog_name="cme")

@@ -1,0 +1,146 @@
+"""The `cme` command: run the suite, submit returns, list cases, check health and lag."""
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from cme_cli.infra import STATE_DIR, ensure_infrastructure, stop_local_infrastructure
+from cme_cli.suite import DEFAULT_PORTS, SERVICES, base_environment, suite_specs
+from cme_cli.supervisor import Supervisor, print_sink
+
+app = typer.Typer(help="Children Missing Education suite.", no_args_is_help=True, add_completion=False)
+TOKEN_FILE = STATE_DIR / "api-token"
+
+
+def _url(service: str) -> str:
+    return os.environ.get(f"CME_{service.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[service]}")
+
+
+def _api_token() -> str | None:
+    if token := os.environ.get("CME_API_TOKEN"):
+        return token
+    return TOKEN_FILE.read_text().strip() if TOKEN_FILE.exists() else None
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, default=str))
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demonstration cases and print the demo sign-ins")] = False,
+    colour: Annotated[bool, typer.Option(help="Colour each process's log prefix")] = sys.stdout.isatty(),
+) -> None:
+    """Start Kafka and PostgreSQL (unless configured), migrate, and run every service until Ctrl-C."""
+    from cme_cli.bootstrap import create_topics, migrate_all  # noqa: PLC0415 - heavy imports only for `up`
+
+    endpoints = ensure_infrastructure()
+    typer.echo(f"Kafka {endpoints.kafka_bootstrap_servers}; PostgreSQL ready. Running migrations...")
+    migrate_all(endpoints.database_url)
+    asyncio.run(create_topics(endpoints.kafka_bootstrap_servers, os.environ.get("CME_TOPIC_PREFIX", "")))
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    TOKEN_FILE.write_text(token)
+    TOKEN_FILE.chmod(0o600)
+    env = base_environment({
+        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+        "DATABASE_URL": endpoints.database_url,
+        "CME_API_TOKENS": json.dumps({token: "cme-cli"}),
+    })
+    supervisor = Supervisor(suite_specs(env).values(), STATE_DIR / "logs", print_sink(colour))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    supervisor.start_all()
+    try:
+        supervisor.wait_ready()
+        if demo:
+            from cme_cli.demo import seed  # noqa: PLC0415
+
+            seed(intake_url=_url("intake"))
+        typer.echo("\nThe suite is running:")
+        for name, port in DEFAULT_PORTS.items():
+            typer.echo(f"  {name:<9} http://127.0.0.1:{port}")
+        typer.echo("Officers' UI: http://127.0.0.1:8000   (Ctrl-C stops everything)")
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        typer.echo("\nStopping...")
+        supervisor.stop_all()
+
+
+@app.command()
+def down() -> None:
+    """Stop the locally provisioned Kafka broker and PostgreSQL cluster."""
+    stop_local_infrastructure()
+
+
+@app.command()
+def submit(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Submit a leaver return (JSON) to the intake API and print the outcome; exit 1 if it is rejected."""
+    body = json.loads(file.read_text())
+    kind = body.get("submission_type", "leaver")
+    response = httpx.post(f"{_url('intake')}/api/v1/submissions/{kind}", json=body, timeout=30)
+    payload = response.json()
+    _print_json(payload)
+    if response.status_code >= 400 or payload.get("status") != "accepted":
+        raise typer.Exit(1)
+
+
+@app.command()
+def cases(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List cases from the casework API."""
+    token = _api_token()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.get(f"{_url('casework')}/api/v1/cases", headers=headers, params={"page_size": 500}, timeout=30)
+    if response.status_code != 200:
+        typer.echo(f"casework answered {response.status_code}: {response.text}", err=True)
+        raise typer.Exit(1)
+    payload = response.json()
+    if as_json:
+        _print_json(payload)
+        return
+    rows = payload["cases"]
+    typer.echo(f"{'reference':<14}{'status':<18}{'priority':<10}{'track':<20}{'due':<12}officer")
+    for case in rows:
+        typer.echo(f"{case['reference']:<14}{case['status']:<18}{case['priority']:<10}{case['track']:<20}"
+                   f"{case.get('due_date') or '':<12}{case.get('officer_id') or '-'}")
+    typer.echo(f"{payload['total']} case(s)")
+
+
+@app.command()
+def status() -> None:
+    """Each service's health and each consumer group's lag."""
+    from cme_cli.lag import consumer_lag  # noqa: PLC0415
+
+    healthy = True
+    for name in (*SERVICES, "relay"):
+        try:
+            response = httpx.get(f"{_url(name) if name != 'relay' else 'http://127.0.0.1:8005'}/health/ready",
+                                 timeout=3)
+            state = "ready" if response.status_code == 200 else f"not ready {response.json().get('checks')}"
+        except httpx.HTTPError:
+            state = "down"
+        healthy &= state == "ready"
+        typer.echo(f"{name:<9} {state}")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    prefix = os.environ.get("CME_TOPIC_PREFIX", "")
+    try:
+        lags = asyncio.run(consumer_lag(bootstrap, [f"{prefix}cme.{name}" for name in SERVICES]))
+    except Exception as error:
+        typer.echo(f"consumer lag unavailable: {type(error).__name__}")
+        raise typer.Exit(1) from error
+    typer.echo("\nconsumer group lag:")
+    for group, lag in lags.items():
+        typer.echo(f"  {group:<20} {lag}")
+    if not healthy:
+        raise typer.Exit(1)

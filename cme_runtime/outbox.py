@@ -1,0 +1,44 @@
+"""Transactional outbox: events are written in the transaction that changes state, then relayed to Kafka."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from opentelemetry import propagate
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.base import Event
+
+NOTIFY_CHANNEL = "cme_outbox"
+
+
+class Outbox:
+    """Adds events to a service's outbox table inside the caller's transaction."""
+
+    def __init__(self, table: Table, source: str, schema: str) -> None:
+        self.table = table
+        self.source = source
+        self.schema = schema
+
+    async def add(self, session: AsyncSession, event: Event, *, key: str | UUID, subject: str | UUID | None = None,
+                  event_id: UUID | None = None) -> UUID:
+        event_id = event_id or uuid4()
+        trace_headers: dict[str, Any] = {}
+        propagate.inject(trace_headers)
+        await session.execute(
+            self.table.insert().values(
+                id=event_id,
+                aggregatetype=event.topic,
+                aggregateid=str(key),
+                type=event.event_type,
+                source=self.source,
+                subject=str(subject) if subject is not None else None,
+                dataschema=event.dataschema(),
+                payload=event.model_dump(mode="json"),
+                trace_headers=trace_headers,
+            )
+        )
+        # NOTIFY is delivered only when the transaction commits, so the relay never wakes for an uncommitted row.
+        await session.execute(text("SELECT pg_notify(:channel, :schema)"), {"channel": NOTIFY_CHANNEL,
+                                                                          "schema": self.schema})
+        return event_id

@@ -1,0 +1,113 @@
+"""What every service process is built from: settings, database, broker, telemetry, health and metrics."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Response
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, text
+
+from cme_runtime.db import create_engine, create_session_factory
+from cme_runtime.inbox import Inbox
+from cme_runtime.logging import configure_logging, get_logger
+from cme_runtime.messaging import Consumers
+from cme_runtime.outbox import Outbox
+from cme_runtime.settings import ServiceSettings
+from cme_runtime.telemetry import create_tracer_provider
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    """Builds, but does not connect, everything a service needs. Connections open in the app's lifespan."""
+
+    def __init__(self, settings: ServiceSettings, metadata: MetaData,
+                 tracer_provider: TracerProvider | None = None) -> None:
+        self.settings = settings
+        self.metadata = metadata
+        configure_logging(settings.service_name, settings.log_level)
+        self.tracer_provider = tracer_provider or create_tracer_provider(settings.service_name)
+        self.engine = create_engine(settings)
+        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine, tracer_provider=self.tracer_provider,
+                                            enable_commenter=False)
+        self.session_factory = create_session_factory(self.engine)
+        # Each service declares these on its metadata (see cme_runtime.tables) so its migrations create them.
+        self.outbox_table = metadata.tables["outbox"]
+        self.inbox_table = metadata.tables["inbox"]
+        self.outbox = Outbox(self.outbox_table, source=f"/cme/{settings.service_name}", schema=settings.schema)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            middlewares=(KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),),
+            client_id=f"cme-{settings.service_name}",
+            enable_idempotence=True,
+        )
+        self.consumers = Consumers(settings, self.broker, self.session_factory,
+                                   Inbox(self.inbox_table, consumer=settings.consumer_group))
+
+    def asyncapi(self, title: str, description: str) -> AsyncAPI:
+        return AsyncAPI(self.broker, title=title, version="1.0.0", description=description)
+
+    def faststream_app(self, title: str, description: str) -> FastStream:
+        return FastStream(self.broker, specification=self.asyncapi(title, description))
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        if self.settings.start_consumers:
+            await self.broker.start()
+        else:
+            await self.broker.connect()
+        log.info("service started", port=self.settings.http_port)
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            await self.engine.dispose()
+            log.info("service stopped")
+
+    def http_app(self, title: str, description: str, **fastapi_options: Any) -> FastAPI:
+        app = FastAPI(title=title, description=description, lifespan=self.lifespan, **fastapi_options)
+        app.state.runtime = self
+        self._add_health_routes(app)
+        FastAPIInstrumentor.instrument_app(app, tracer_provider=self.tracer_provider,
+                                           excluded_urls="health/live,health/ready,metrics")
+        return app
+
+    async def database_ready(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+        except Exception:
+            return False
+        return True
+
+    async def broker_ready(self) -> bool:
+        try:
+            return bool(await self.broker.ping(timeout=2))
+        except Exception:
+            return False
+
+    def _add_health_routes(self, app: FastAPI) -> None:
+        @app.get("/health/live", tags=["health"], include_in_schema=False)
+        async def live() -> dict[str, str]:
+            return {"status": "alive", "service": self.settings.service_name}
+
+        @app.get("/health/ready", tags=["health"], include_in_schema=False)
+        async def ready(response: Response) -> dict[str, Any]:
+            checks = {"database": await self.database_ready(), "kafka": await self.broker_ready()}
+            ok = all(checks.values())
+            response.status_code = 200 if ok else 503
+            return {"status": "ready" if ok else "not ready", "service": self.settings.service_name,
+                    "checks": checks}
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,48 @@
+"""Configuration from environment variables, with defaults that work on a developer machine."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares. A service subclasses this and sets `service_name` and its port.
+
+    KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are read without a prefix, as the platform provides them.
+    DATABASE_URL may contain `{service}`, replaced by the service name, so one template serves every
+    service with its own role and schema (the local PostgreSQL script creates role = schema = service).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CME_", extra="ignore")
+
+    service_name: str = "cme"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CME_KAFKA_BOOTSTRAP_SERVERS")
+    )
+    database_url_template: str = Field(
+        default="postgresql+asyncpg://{service}:{service}@127.0.0.1:5432/cme",
+        validation_alias=AliasChoices("DATABASE_URL", "CME_DATABASE_URL"),
+    )
+    db_schema: str | None = Field(default=None, description="Defaults to the service name")
+    db_pool_size: int = 5
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    consumer_group_prefix: str = "cme"
+    topic_prefix: str = Field(default="", description="Lets tests run isolated copies of every topic")
+    log_level: str = "INFO"
+    start_consumers: bool = True
+    processing_attempts: int = Field(default=5, description="Tries before a message that keeps failing is dead-lettered")
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_template.replace("{service}", self.service_name)
+
+    @property
+    def schema(self) -> str:
+        return self.db_schema or self.service_name
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.consumer_group_prefix}.{self.service_name}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"

@@ -1,0 +1,106 @@
+"""Value types shared by the v1 event contracts."""
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Name = str
+SchoolId = str
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Address(Part):
+    line1: str = Field(max_length=200, description="Building and street")
+    line2: str | None = Field(default=None, max_length=200)
+    town: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=10, examples=["WR5 2NP"])
+
+
+class Child(Part):
+    """Who the submission is about. Personal data: never log it."""
+
+    given_name: Name = Field(min_length=1, max_length=100)
+    family_name: Name = Field(min_length=1, max_length=100)
+    middle_names: str | None = Field(default=None, max_length=200)
+    date_of_birth: date
+    sex: str | None = Field(default=None, max_length=10, description="As recorded by the school: F, M or U")
+    upn: str | None = Field(default=None, max_length=13, description="Unique pupil number", examples=["B801200005001"])
+    former_upns: tuple[str, ...] = ()
+    nhs_number: str | None = Field(default=None, max_length=12)
+    address: Address | None = None
+
+
+class SocialWorker(Part):
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class Vulnerability(StrEnum):
+    """Appendix B groups that make a child more likely to go missing from education (priority 2)."""
+
+    RISK_OF_HARM = "risk_of_harm"
+    GRT_FAMILY = "grt_family"
+    SERVICE_FAMILY = "service_family"
+    MISSING_OR_RUNAWAY = "missing_or_runaway"
+    YOUTH_JUSTICE = "youth_justice"
+    NEW_MIGRANT_FAMILY = "new_migrant_family"
+    EXCLUDED = "excluded"
+    CSE_OR_TRAFFICKING_RISK = "cse_or_trafficking_risk"
+    FORCED_MARRIAGE_OR_FGM_RISK = "forced_marriage_or_fgm_risk"
+    LONG_TERM_MEDICAL_OR_SEMH = "long_term_medical_or_semh"
+    BULLYING = "bullying"
+    DOMESTIC_ABUSE = "domestic_abuse"
+    FREQUENT_MOVES_OR_HOMELESSNESS = "frequent_moves_or_homelessness"
+    MOBILE_FAMILY = "mobile_family"
+    PARENTAL_HEALTH_OR_SUBSTANCE_MISUSE = "parental_health_or_substance_misuse"
+    CRIME_RISK = "crime_risk"
+    YOUNG_CARER = "young_carer"
+    TEENAGE_PARENT = "teenage_parent"
+    UNMET_SEN = "unmet_sen"
+    RETURNING_FROM_UNSUCCESSFUL_EHE = "returning_from_unsuccessful_ehe"
+    NO_PLACE_AT_TRANSITION = "no_place_at_transition"
+
+
+class Safeguarding(Part):
+    """What the referrer knows about the child's involvement with social care and SEND."""
+
+    looked_after: bool = Field(default=False, description="Child looked after (CLA)")
+    child_protection_plan: bool = Field(default=False, description="On a child protection plan (CP)")
+    child_in_need: bool = Field(default=False, description="Child in need (CiN)")
+    ehcp: bool = Field(default=False, description="Has an education, health and care plan")
+    safeguarding_concern: bool = False
+    open_to_social_care: bool = False
+    social_worker: SocialWorker | None = None
+    vulnerabilities: tuple[Vulnerability, ...] = ()
+
+
+class DocumentKind(StrEnum):
+    SAO_REVOCATION_LETTER = "sao_revocation_letter"
+    LEARNER_PROFILE = "learner_profile"
+    EHE_PARENT_LETTER = "ehe_parent_letter"
+    DEROLLING_CHECKLIST = "derolling_checklist"
+    MEDICAL_CERTIFICATE = "medical_certificate"
+
+
+class Document(Part):
+    kind: DocumentKind
+    reference: str = Field(min_length=1, max_length=500, description="Where the document is held (file id or URL)")
+
+
+class School(Part):
+    establishment_id: SchoolId = Field(
+        min_length=7, max_length=7, description="LA code and establishment number", examples=["8852001"]
+    )
+    name: str | None = Field(default=None, max_length=200)
+
+
+class Destination(Part):
+    school_id: SchoolId | None = Field(default=None, description="Destination school, when known")
+    local_authority: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=100)
+    address: Address | None = None

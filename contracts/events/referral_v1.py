@@ -1,0 +1,53 @@
+"""A normalised referral about one resolved child."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts import topics
+from contracts.base import Event
+from contracts.events.common_v1 import Child, Destination, Part, Safeguarding, School
+
+
+class ReferralKind(StrEnum):
+    LEAVER = "leaver"
+    JOINER = "joiner"
+    ABSENCE = "absence"
+    SICKNESS_15_DAY = "sickness_15_day"
+    PART_TIME_TIMETABLE = "part_time_timetable"
+    SOCIAL_CARE_NO_EDUCATION = "social_care_no_education"
+    SOCIAL_CARE_LEAVING_AREA = "social_care_leaving_area"
+    PROFESSIONAL_REFERRAL = "professional_referral"
+    LA_ENQUIRY = "la_enquiry"
+    CTF_BULK = "ctf_bulk"
+
+
+class LegalSource(StrEnum):
+    REGS_2006 = "2006"
+    REGS_2024 = "2024"
+
+
+class LeavingGround(Part):
+    code: str = Field(description="As submitted, normalised", examples=["9(1)(g)"])
+    legal_source: LegalSource
+    equivalents: tuple[str, ...] = Field(default=(), description="The same ground in the other coding")
+
+
+class ReferralReceived(Event):
+    event_type: ClassVar[str] = "cme.referral.received.v1"
+    topic: ClassVar[str] = topics.REFERRAL_RECEIVED
+
+    referral_id: UUID
+    child_id: UUID = Field(description="The resolved child; the Kafka key")
+    submission_id: str
+    kind: ReferralKind
+    received_at: datetime
+    referral_date: date = Field(description="The date the rules are read at (leaving date, or date received)")
+    child: Child
+    school: School | None = None
+    leaving_ground: LeavingGround | None = None
+    destination: Destination | None = None
+    safeguarding: Safeguarding = Safeguarding()

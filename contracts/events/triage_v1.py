@@ -1,0 +1,58 @@
+"""Triage's reading of a referral: is the child missing education, on which track, and how urgent."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts import topics
+from contracts.base import Event
+from contracts.events.common_v1 import Child, Destination, Safeguarding, School
+from contracts.events.referral_v1 import LeavingGround, ReferralKind
+
+
+class Track(StrEnum):
+    CME_ENQUIRY = "cme_enquiry"
+    EHE = "ehe"
+    ATTENDANCE = "attendance"
+    POST_16 = "post_16"
+    EXCLUSION_AP = "exclusion_ap"
+    S19_CONSIDERATION = "s19_consideration"
+    WATCH_FOR_JOINER = "watch_for_joiner"
+    NO_ACTION = "no_action"
+    CLOSE_ANY_CASE = "close_any_case"
+    YOUTH_JUSTICE_LIAISON = "youth_justice_liaison"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class TriageDecided(Event):
+    event_type: ClassVar[str] = "cme.triage.decided.v1"
+    topic: ClassVar[str] = topics.TRIAGE_DECIDED
+
+    decision_id: UUID
+    referral_id: UUID
+    child_id: UUID
+    decided_at: datetime
+    is_cme: bool
+    track: Track
+    priority: Priority
+    whereabouts_unknown: bool = False
+    refer_to_family_front_door: bool = False
+    due_date: date | None = None
+    watch_deadline: date | None = None
+    reasons: tuple[str, ...] = Field(default=(), description="Why, in words an officer can read; no personal data")
+    rules_version: str
+    # Carried forward so casework can open a case without reading intake's data.
+    kind: ReferralKind
+    child: Child
+    school: School | None = None
+    leaving_ground: LeavingGround | None = None
+    destination: Destination | None = None
+    safeguarding: Safeguarding = Safeguarding()

@@ -1,0 +1,24 @@
+"""Every event contract, by CloudEvents type."""
+
+from contracts.base import Event
+from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
+from contracts.events.intake_v1 import LeaverSubmitted, SubmissionRejected
+from contracts.events.notify_v1 import MessageRecorded
+from contracts.events.referral_v1 import ReferralReceived
+from contracts.events.review_v1 import ReviewDecided
+from contracts.events.triage_v1 import TriageDecided
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    LeaverSubmitted,
+    SubmissionRejected,
+    ReferralReceived,
+    TriageDecided,
+    CaseOpened,
+    CaseUpdated,
+    CaseEscalated,
+    CaseClosed,
+    ReviewDecided,
+    MessageRecorded,
+)
+
+BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in EVENT_TYPES}

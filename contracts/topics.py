@@ -1,0 +1,34 @@
+"""Every Kafka topic the suite uses, in one place.
+
+A topic's name ends with its major version: a breaking change to what flows on it is a new topic.
+Child-related topics are keyed by the child id so that everything about one child stays in order.
+"""
+
+from typing import Final
+
+# Raw submissions from upstream systems (school portals, MIS feeds, social care, other local authorities).
+INTAKE_LEAVER: Final = "cme.intake.leaver.v1"
+INTAKE_REJECTED: Final = "cme.intake.rejected.v1"
+
+REFERRAL_RECEIVED: Final = "cme.referral.received.v1"
+TRIAGE_DECIDED: Final = "cme.triage.decided.v1"
+# One topic for the whole case lifecycle (opened, updated, escalated, closed) so a child's case events stay ordered.
+CASE_LIFECYCLE: Final = "cme.case.lifecycle.v1"
+REVIEW_DECIDED: Final = "cme.review.decided.v1"
+NOTIFY_MESSAGES: Final = "cme.notify.message.v1"
+
+# Messages no consumer could parse or process, with the reason and the original bytes and headers.
+DEAD_LETTER: Final = "cme.deadletter.v1"
+
+INTAKE_SUBMISSION_TOPICS: Final = (INTAKE_LEAVER,)
+
+ALL_TOPICS: Final = (
+    *INTAKE_SUBMISSION_TOPICS,
+    INTAKE_REJECTED,
+    REFERRAL_RECEIVED,
+    TRIAGE_DECIDED,
+    CASE_LIFECYCLE,
+    REVIEW_DECIDED,
+    NOTIFY_MESSAGES,
+    DEAD_LETTER,
+)

@@ -1,0 +1,1 @@
+"""Triage domain: pure rules for reading referrals. No I/O."""
