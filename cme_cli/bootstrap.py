@@ -23,8 +23,9 @@ async def create_topics(bootstrap: str, prefix: str = "") -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(prefix + name, PARTITIONS, 1) for name in topics.ALL_TOPICS
-                   if prefix + name not in existing]
+        missing = [
+            NewTopic(prefix + name, PARTITIONS, 1) for name in topics.ALL_TOPICS if prefix + name not in existing
+        ]
         if missing:
             await admin.create_topics(missing)
     finally:

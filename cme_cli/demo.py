@@ -25,21 +25,33 @@ def leaver(rng: random.Random, serial: int, reason: str, **safeguarding: Any) ->
     today = datetime.now(UTC).date()
     birth = today - timedelta(days=rng.randint(6 * 365, 15 * 365))
     documents = {"8(1)(b)": [], "9(1)(a)": [], "8(1)(k)": [], "9(1)(l)": []}.get(
-        reason, [{"kind": "derolling_checklist", "reference": f"doc-{serial}-a"},
-                 {"kind": "learner_profile", "reference": f"doc-{serial}-b"}])
+        reason,
+        [
+            {"kind": "derolling_checklist", "reference": f"doc-{serial}-a"},
+            {"kind": "learner_profile", "reference": f"doc-{serial}-b"},
+        ],
+    )
     if reason in ("8(1)(d)", "9(1)(f)"):
-        documents = [{"kind": "ehe_parent_letter", "reference": f"doc-{serial}-a"},
-                     {"kind": "learner_profile", "reference": f"doc-{serial}-b"}]
+        documents = [
+            {"kind": "ehe_parent_letter", "reference": f"doc-{serial}-a"},
+            {"kind": "learner_profile", "reference": f"doc-{serial}-b"},
+        ]
     return {
         "submission_type": "leaver",
         "submission_id": f"demo-{uuid4().hex[:12]}",
         "submitted_at": datetime.now(UTC).isoformat(),
         "school": {"establishment_id": "8852001", "name": "Demo Primary School"},
         "child": {
-            "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
-            "date_of_birth": birth.isoformat(), "sex": rng.choice("FM"), "upn": _upn(serial),
-            "address": {"line1": f"{rng.randint(1, 120)} {rng.choice(STREETS)}", "town": town,
-                        "postcode": f"{outward} {rng.randint(1, 9)}AB"},
+            "given_name": rng.choice(GIVEN),
+            "family_name": rng.choice(FAMILY),
+            "date_of_birth": birth.isoformat(),
+            "sex": rng.choice("FM"),
+            "upn": _upn(serial),
+            "address": {
+                "line1": f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                "town": town,
+                "postcode": f"{outward} {rng.randint(1, 9)}AB",
+            },
         },
         "leaving_date": (today - timedelta(days=rng.randint(0, 20))).isoformat(),
         "leaving_reason": reason,
@@ -55,8 +67,11 @@ def demo_submissions(count: int = 12, seed: int = 7) -> list[dict[str, Any]]:
     for serial in range(count):
         extra: dict[str, Any] = {}
         if serial % 4 == 0:
-            extra = {"child_in_need": True, "open_to_social_care": True,
-                     "social_worker": {"name": "Demo Social Worker", "email": "social.worker@example.org"}}
+            extra = {
+                "child_in_need": True,
+                "open_to_social_care": True,
+                "social_worker": {"name": "Demo Social Worker", "email": "social.worker@example.org"},
+            }
         elif serial % 4 == 1:
             extra = {"vulnerabilities": ["grt_family"]}
         submissions.append(leaver(rng, serial + 1, reasons[serial % len(reasons)], **extra))

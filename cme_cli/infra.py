@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STATE_DIR = Path(os.environ.get("CME_STATE_DIR", f"/tmp/cme-{os.getuid()}"))
+# Throwaway development state (broker data, local cluster, logs), per user, like the scripts use.
+STATE_DIR = Path(os.environ.get("CME_STATE_DIR", f"/tmp/cme-{os.getuid()}"))  # noqa: S108
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,13 @@ def up(
     token = secrets.token_urlsafe(32)
     TOKEN_FILE.write_text(token)
     TOKEN_FILE.chmod(0o600)
-    env = base_environment({
-        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
-        "DATABASE_URL": endpoints.database_url,
-        "CME_API_TOKENS": json.dumps({token: "cme-cli"}),
-    })
+    env = base_environment(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+            "DATABASE_URL": endpoints.database_url,
+            "CME_API_TOKENS": json.dumps({token: "cme-cli"}),
+        }
+    )
     supervisor = Supervisor(suite_specs(env).values(), STATE_DIR / "logs", print_sink(colour))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -112,8 +114,10 @@ def cases(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = 
     rows = payload["cases"]
     typer.echo(f"{'reference':<14}{'status':<18}{'priority':<10}{'track':<20}{'due':<12}officer")
     for case in rows:
-        typer.echo(f"{case['reference']:<14}{case['status']:<18}{case['priority']:<10}{case['track']:<20}"
-                   f"{case.get('due_date') or '':<12}{case.get('officer_id') or '-'}")
+        typer.echo(
+            f"{case['reference']:<14}{case['status']:<18}{case['priority']:<10}{case['track']:<20}"
+            f"{case.get('due_date') or '':<12}{case.get('officer_id') or '-'}"
+        )
     typer.echo(f"{payload['total']} case(s)")
 
 
@@ -125,8 +129,9 @@ def status() -> None:
     healthy = True
     for name in (*SERVICES, "relay"):
         try:
-            response = httpx.get(f"{_url(name) if name != 'relay' else 'http://127.0.0.1:8005'}/health/ready",
-                                 timeout=3)
+            response = httpx.get(
+                f"{_url(name) if name != 'relay' else 'http://127.0.0.1:8005'}/health/ready", timeout=3
+            )
             state = "ready" if response.status_code == 200 else f"not ready {response.json().get('checks')}"
         except httpx.HTTPError:
             state = "down"

@@ -26,12 +26,17 @@ DEFAULT_PORTS = {"casework": 8000, "intake": 8001, "triage": 8002, "review": 800
 def suite_specs(env: Mapping[str, str], ports: Mapping[str, int] = DEFAULT_PORTS) -> dict[str, ProcessSpec]:
     """One process per service plus the outbox relay, all sharing `env` (Kafka, database, topic prefix)."""
     specs = {
-        name: ProcessSpec(name, (sys.executable, "-m", f"services.{name}"), ports[name],
-                          {**env, "CME_HTTP_PORT": str(ports[name])})
+        name: ProcessSpec(
+            name, (sys.executable, "-m", f"services.{name}"), ports[name], {**env, "CME_HTTP_PORT": str(ports[name])}
+        )
         for name in SERVICES
     }
-    specs["relay"] = ProcessSpec("relay", (sys.executable, "-m", "cme_runtime.relay_main"), ports["relay"],
-                                 {**env, "CME_HTTP_PORT": str(ports["relay"])})
+    specs["relay"] = ProcessSpec(
+        "relay",
+        (sys.executable, "-m", "cme_runtime.relay_main"),
+        ports["relay"],
+        {**env, "CME_HTTP_PORT": str(ports["relay"])},
+    )
     return specs
 
 

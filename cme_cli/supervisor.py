@@ -46,8 +46,14 @@ class Supervisor:
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
         spec = self.specs[name]
-        process = subprocess.Popen(spec.argv, env=dict(spec.env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            spec.argv,
+            env=dict(spec.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.processes[name] = process
         assert process.stdout is not None
         threading.Thread(target=self._pump, args=(name, process.stdout), daemon=True).start()
@@ -101,8 +107,10 @@ class Supervisor:
             while pending:
                 for name in list(pending):
                     if not self.is_running(name):
-                        raise RuntimeError(f"{name} exited with code {self.processes[name].returncode}; "
-                                           f"see {self.log_dir / (name + '.log')}")
+                        raise RuntimeError(
+                            f"{name} exited with code {self.processes[name].returncode}; "
+                            f"see {self.log_dir / (name + '.log')}"
+                        )
                     try:
                         if client.get(self.specs[name].base_url + "/health/ready").status_code == 200:
                             pending.discard(name)

@@ -25,7 +25,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"search_path": settings.schema, "application_name": settings.service_name}},
+        connect_args={
+            "server_settings": {"search_path": settings.schema_name, "application_name": settings.service_name}
+        },
     )
 
 

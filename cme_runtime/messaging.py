@@ -48,16 +48,22 @@ def message_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:
 class Consumers:
     """Registers a service's subscribers on its broker."""
 
-    def __init__(self, settings: ServiceSettings, broker: KafkaBroker,
-                 session_factory: async_sessionmaker[AsyncSession], inbox: Inbox) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        broker: KafkaBroker,
+        session_factory: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+    ) -> None:
         self.settings = settings
         self.broker = broker
         self.session_factory = session_factory
         self.inbox = inbox
         self._failures: dict[tuple[str, int, int], int] = {}
 
-    def subscribe(self, topic: str, accepts: Sequence[type[Event]], handler: Handler,
-                  description: str | None = None) -> None:
+    def subscribe(
+        self, topic: str, accepts: Sequence[type[Event]], handler: Handler, description: str | None = None
+    ) -> None:
         """Call `handler` for events of the `accepts` types; other known types on the topic are skipped."""
         settings = self.settings
         full_topic = settings.topic(topic)
@@ -80,8 +86,9 @@ class Consumers:
             description=description or (handler.__doc__ or "").strip() or None,
         )(on_message)
 
-    async def _process(self, topic: str, accepts: Sequence[type[Event]], handler: Handler,
-                       message: KafkaMessage) -> str:
+    async def _process(
+        self, topic: str, accepts: Sequence[type[Event]], handler: Handler, message: KafkaMessage
+    ) -> str:
         raw = message.raw_message
         position = (topic, getattr(raw, "partition", -1), getattr(raw, "offset", -1))
         try:
@@ -102,8 +109,15 @@ class Consumers:
         except Exception as error:
             failures = self._failures.get(position, 0) + 1
             self._failures[position] = failures
-            log.warning("message processing failed", topic=topic, partition=position[1], offset=position[2],
-                        event_id=attributes.id, attempt=failures, error=type(error).__name__)
+            log.warning(
+                "message processing failed",
+                topic=topic,
+                partition=position[1],
+                offset=position[2],
+                event_id=attributes.id,
+                attempt=failures,
+                error=type(error).__name__,
+            )
             if failures >= self.settings.processing_attempts:
                 self._failures.pop(position, None)
                 await self.dead_letter(message, reason=f"processing failed {failures} times: {type(error).__name__}")
@@ -116,18 +130,25 @@ class Consumers:
     async def dead_letter(self, message: KafkaMessage, *, reason: str) -> None:
         raw = message.raw_message
         headers = {name: value.decode(errors="replace") for name, value in message_headers(message)}
-        headers.update({
-            "dlq_reason": reason,
-            "dlq_consumer": self.settings.consumer_group,
-            "dlq_topic": str(getattr(raw, "topic", "")),
-            "dlq_partition": str(getattr(raw, "partition", "")),
-            "dlq_offset": str(getattr(raw, "offset", "")),
-        })
+        headers.update(
+            {
+                "dlq_reason": reason,
+                "dlq_consumer": self.settings.consumer_group,
+                "dlq_topic": str(getattr(raw, "topic", "")),
+                "dlq_partition": str(getattr(raw, "partition", "")),
+                "dlq_offset": str(getattr(raw, "offset", "")),
+            }
+        )
         await self.broker.publish(
             message.body,
             topic=self.settings.topic(topics.DEAD_LETTER),
             key=getattr(raw, "key", None),
             headers=headers,
         )
-        log.warning("message dead-lettered", topic=headers["dlq_topic"], partition=headers["dlq_partition"],
-                    offset=headers["dlq_offset"], reason=reason)
+        log.warning(
+            "message dead-lettered",
+            topic=headers["dlq_topic"],
+            partition=headers["dlq_partition"],
+            offset=headers["dlq_offset"],
+            reason=reason,
+        )

@@ -16,7 +16,7 @@ def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
-    config.attributes["schema"] = settings.schema
+    config.attributes["schema"] = settings.schema_name
     return config
 
 
@@ -37,21 +37,31 @@ def run_env(target_metadata: MetaData) -> None:
         raise RuntimeError("sqlalchemy.url is not set")
 
     def run(connection: Connection) -> None:
-        if schema and not connection.execute(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
-        ).first():
+        if (
+            schema
+            and not connection.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+            ).first()
+        ):
             # Where the platform gives one role for all services (e.g. a test container) each still gets a schema.
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         # End the implicit transaction of the check, or Alembic would run inside it and never commit.
         connection.commit()
-        context.configure(connection=connection, target_metadata=target_metadata, version_table_schema=schema,
-                          include_schemas=False, compare_type=True, include_object=_not_alembic_version)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table_schema=schema,
+            include_schemas=False,
+            compare_type=True,
+            include_object=_not_alembic_version,
+        )
         with context.begin_transaction():
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_async_engine(url, poolclass=pool.NullPool,
-                                     connect_args={"server_settings": {"search_path": schema or "public"}})
+        engine = create_async_engine(
+            url, poolclass=pool.NullPool, connect_args={"server_settings": {"search_path": schema or "public"}}
+        )
         async with engine.connect() as connection:
             await connection.run_sync(run)
         await engine.dispose()

@@ -20,8 +20,15 @@ class Outbox:
         self.source = source
         self.schema = schema
 
-    async def add(self, session: AsyncSession, event: Event, *, key: str | UUID, subject: str | UUID | None = None,
-                  event_id: UUID | None = None) -> UUID:
+    async def add(
+        self,
+        session: AsyncSession,
+        event: Event,
+        *,
+        key: str | UUID,
+        subject: str | UUID | None = None,
+        event_id: UUID | None = None,
+    ) -> UUID:
         event_id = event_id or uuid4()
         trace_headers: dict[str, Any] = {}
         propagate.inject(trace_headers)
@@ -39,6 +46,7 @@ class Outbox:
             )
         )
         # NOTIFY is delivered only when the transaction commits, so the relay never wakes for an uncommitted row.
-        await session.execute(text("SELECT pg_notify(:channel, :schema)"), {"channel": NOTIFY_CHANNEL,
-                                                                          "schema": self.schema})
+        await session.execute(
+            text("SELECT pg_notify(:channel, :schema)"), {"channel": NOTIFY_CHANNEL, "schema": self.schema}
+        )
         return event_id

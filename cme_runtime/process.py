@@ -18,5 +18,11 @@ def serve(settings: ServiceSettings, create_app: Callable[[Any], Any], migration
         return
     if command != "serve":
         sys.exit(f"usage: python -m services.{settings.service_name} [serve|migrate]")
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=20)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

@@ -50,7 +50,7 @@ class RelayTarget:
     topic_prefix: str = ""
 
 
-def kafka_headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+def kafka_headers(row: Mapping[Any, Any]) -> list[tuple[str, bytes]]:
     headers = [
         ("ce_specversion", "1.0"),
         ("ce_id", str(row["id"])),
@@ -68,8 +68,9 @@ def kafka_headers(row: Mapping[str, Any]) -> list[tuple[str, bytes]]:
 
 
 class OutboxRelay:
-    def __init__(self, target: RelayTarget, producer: AIOKafkaProducer, batch_size: int = 200,
-                 idle_poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, target: RelayTarget, producer: AIOKafkaProducer, batch_size: int = 200, idle_poll_seconds: float = 1.0
+    ) -> None:
         self.target = target
         self.producer = producer
         self.batch_size = batch_size
@@ -82,13 +83,15 @@ class OutboxRelay:
             heads = (await connection.execute(CLAIM_HEADS, {"limit": self.batch_size})).scalars().all()
             if not heads:
                 return 0
-            rows = (await connection.execute(CLAIM_ROWS, {"keys": list(heads), "limit": self.batch_size})).mappings().all()
+            rows = (
+                (await connection.execute(CLAIM_ROWS, {"keys": list(heads), "limit": self.batch_size})).mappings().all()
+            )
             await self._publish(rows)
             await connection.execute(DELETE_ROWS, {"seqs": [row["seq"] for row in rows]})
         OUTBOX_PUBLISHED.labels(service=self.target.service).inc(len(rows))
         return len(rows)
 
-    async def _publish(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def _publish(self, rows: Sequence[Mapping[Any, Any]]) -> None:
         # Sent in seq order by one idempotent producer: Kafka keeps that order within each key's partition.
         pending = [
             await self.producer.send(
@@ -108,8 +111,9 @@ class OutboxRelay:
                 try:
                     published = await self.relay_once()
                 except Exception as error:  # a broker or database outage: keep the rows, try again shortly
-                    log.warning("outbox relay failed; will retry", service=self.target.service,
-                                error=type(error).__name__)
+                    log.warning(
+                        "outbox relay failed; will retry", service=self.target.service, error=type(error).__name__
+                    )
                     published = 0
                     await asyncio.sleep(self.idle_poll_seconds)
                 if published == 0:
@@ -124,8 +128,9 @@ class OutboxRelay:
         try:
             connection = await asyncpg.connect(self.target.listen_dsn)
         except Exception as error:  # polling still works without LISTEN
-            log.warning("outbox relay could not LISTEN; polling only", service=self.target.service,
-                        error=type(error).__name__)
+            log.warning(
+                "outbox relay could not LISTEN; polling only", service=self.target.service, error=type(error).__name__
+            )
             return None
         await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
         return connection
@@ -136,5 +141,6 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
 
 
 def new_producer(bootstrap_servers: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all",
-                            linger_ms=5, request_timeout_ms=30000)
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000
+    )

@@ -37,16 +37,24 @@ def create_app(settings: RelaySettings) -> FastAPI:
     targets = []
     for service in settings.relay_services:
         service_settings = settings.model_copy(update={"service_name": service, "db_schema": None})
-        targets.append(RelayTarget(service, create_engine(service_settings), asyncpg_dsn(service_settings.database_url),
-                                   settings.topic_prefix))
+        targets.append(
+            RelayTarget(
+                service,
+                create_engine(service_settings),
+                asyncpg_dsn(service_settings.database_url),
+                settings.topic_prefix,
+            )
+        )
     stopping = asyncio.Event()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         producer = new_producer(settings.kafka_bootstrap_servers)  # aiokafka binds to the running loop
         await producer.start()
-        tasks = [asyncio.create_task(OutboxRelay(target, producer, settings.relay_batch_size).run(stopping))
-                 for target in targets]
+        tasks = [
+            asyncio.create_task(OutboxRelay(target, producer, settings.relay_batch_size).run(stopping))
+            for target in targets
+        ]
         log.info("outbox relay started", services=settings.relay_services)
         try:
             yield
@@ -87,8 +95,14 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
 def main() -> None:
     settings = RelaySettings()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=20)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )
 
 
 if __name__ == "__main__":

@@ -30,28 +30,31 @@ log = get_logger(__name__)
 class ServiceRuntime:
     """Builds, but does not connect, everything a service needs. Connections open in the app's lifespan."""
 
-    def __init__(self, settings: ServiceSettings, metadata: MetaData,
-                 tracer_provider: TracerProvider | None = None) -> None:
+    def __init__(
+        self, settings: ServiceSettings, metadata: MetaData, tracer_provider: TracerProvider | None = None
+    ) -> None:
         self.settings = settings
         self.metadata = metadata
         configure_logging(settings.service_name, settings.log_level)
         self.tracer_provider = tracer_provider or create_tracer_provider(settings.service_name)
         self.engine = create_engine(settings)
-        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine, tracer_provider=self.tracer_provider,
-                                            enable_commenter=False)
+        SQLAlchemyInstrumentor().instrument(
+            engine=self.engine.sync_engine, tracer_provider=self.tracer_provider, enable_commenter=False
+        )
         self.session_factory = create_session_factory(self.engine)
         # Each service declares these on its metadata (see cme_runtime.tables) so its migrations create them.
         self.outbox_table = metadata.tables["outbox"]
         self.inbox_table = metadata.tables["inbox"]
-        self.outbox = Outbox(self.outbox_table, source=f"/cme/{settings.service_name}", schema=settings.schema)
+        self.outbox = Outbox(self.outbox_table, source=f"/cme/{settings.service_name}", schema=settings.schema_name)
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             middlewares=(KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),),
             client_id=f"cme-{settings.service_name}",
             enable_idempotence=True,
         )
-        self.consumers = Consumers(settings, self.broker, self.session_factory,
-                                   Inbox(self.inbox_table, consumer=settings.consumer_group))
+        self.consumers = Consumers(
+            settings, self.broker, self.session_factory, Inbox(self.inbox_table, consumer=settings.consumer_group)
+        )
 
     def asyncapi(self, title: str, description: str) -> AsyncAPI:
         return AsyncAPI(self.broker, title=title, version="1.0.0", description=description)
@@ -77,8 +80,9 @@ class ServiceRuntime:
         app = FastAPI(title=title, description=description, lifespan=self.lifespan, **fastapi_options)
         app.state.runtime = self
         self._add_health_routes(app)
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=self.tracer_provider,
-                                           excluded_urls="health/live,health/ready,metrics")
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=self.tracer_provider, excluded_urls="health/live,health/ready,metrics"
+        )
         return app
 
     async def database_ready(self) -> bool:
@@ -105,8 +109,7 @@ class ServiceRuntime:
             checks = {"database": await self.database_ready(), "kafka": await self.broker_ready()}
             ok = all(checks.values())
             response.status_code = 200 if ok else 503
-            return {"status": "ready" if ok else "not ready", "service": self.settings.service_name,
-                    "checks": checks}
+            return {"status": "ready" if ok else "not ready", "service": self.settings.service_name, "checks": checks}
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:

@@ -16,7 +16,8 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "cme"
     kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CME_KAFKA_BOOTSTRAP_SERVERS")
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CME_KAFKA_BOOTSTRAP_SERVERS"),
     )
     database_url_template: str = Field(
         default="postgresql+asyncpg://{service}:{service}@127.0.0.1:5432/cme",
@@ -30,14 +31,16 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = Field(default="", description="Lets tests run isolated copies of every topic")
     log_level: str = "INFO"
     start_consumers: bool = True
-    processing_attempts: int = Field(default=5, description="Tries before a message that keeps failing is dead-lettered")
+    processing_attempts: int = Field(
+        default=5, description="Tries before a message that keeps failing is dead-lettered"
+    )
 
     @property
     def database_url(self) -> str:
         return self.database_url_template.replace("{service}", self.service_name)
 
     @property
-    def schema(self) -> str:
+    def schema_name(self) -> str:
         return self.db_schema or self.service_name
 
     @property

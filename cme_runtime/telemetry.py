@@ -26,8 +26,9 @@ def _exporter_from_environment() -> SpanExporter | None:
 
 
 def create_tracer_provider(service: str) -> TracerProvider:
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service),
-                                "service.namespace": "cme"})
+    resource = Resource.create(
+        {"service.name": os.environ.get("OTEL_SERVICE_NAME", service), "service.namespace": "cme"}
+    )
     provider = TracerProvider(resource=resource)
     exporter = _exporter_from_environment()
     if exporter is not None:

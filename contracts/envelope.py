@@ -55,8 +55,9 @@ class CloudEventAttributes:
         return [(name, value.encode()) for name, value in headers]
 
 
-def new_attributes(event: Event, *, source: str, subject: str | None, event_id: UUID | None = None,
-                   time: datetime | None = None) -> CloudEventAttributes:
+def new_attributes(
+    event: Event, *, source: str, subject: str | None, event_id: UUID | None = None, time: datetime | None = None
+) -> CloudEventAttributes:
     return CloudEventAttributes(
         id=str(event_id or uuid4()),
         source=source,
@@ -94,8 +95,9 @@ def read_attributes(headers: Mapping[str, bytes | str] | HeaderList) -> CloudEve
     )
 
 
-def decode(headers: Mapping[str, bytes | str] | HeaderList, value: bytes,
-           expected: Sequence[type[Event]] | None = None) -> tuple[CloudEventAttributes, Event]:
+def decode(
+    headers: Mapping[str, bytes | str] | HeaderList, value: bytes, expected: Sequence[type[Event]] | None = None
+) -> tuple[CloudEventAttributes, Event]:
     """Read a binary-mode CloudEvent. Raises EnvelopeError with a reason safe to log and to dead-letter."""
     attributes = read_attributes(headers)
     model = BY_TYPE.get(attributes.type)

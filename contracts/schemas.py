@@ -36,9 +36,9 @@ def revisions(event_type: str, directory: Path = SCHEMA_DIR) -> list[Schema]:
 
 def breaking_changes(old: Schema, new: Schema) -> list[str]:
     """Why `new` is not fully compatible with `old` (empty when it is)."""
-    problems: list[str] = []
-    _compare(old, new, old.get("$defs", {}), new.get("$defs", {}), "data", problems, set())
-    return problems
+    comparison = _Comparison(old.get("$defs", {}), new.get("$defs", {}))
+    comparison.compare(old, new, "data")
+    return comparison.problems
 
 
 def _resolve(schema: Schema, defs: dict[str, Schema]) -> Schema:
@@ -63,51 +63,53 @@ def _kind(schema: Schema) -> str:
     return str(schema.get("type", "any")) + ("/" + schema["format"] if "format" in schema else "")
 
 
-def _compare(old: Schema, new: Schema, old_defs: dict[str, Schema], new_defs: dict[str, Schema], path: str,
-             problems: list[str], seen: set[tuple[int, int]]) -> None:
-    marker = (id(old), id(new))
-    if marker in seen:
-        return
-    seen.add(marker)
-    old_variants = _variants(old, old_defs)
-    new_variants = _variants(new, new_defs)
-    old_kinds = sorted(_kind(v) for v in old_variants)
-    new_kinds = sorted(_kind(v) for v in new_variants)
-    if old_kinds != new_kinds:
-        problems.append(f"{path}: type changed from {old_kinds} to {new_kinds}")
-        return
-    for old_variant, new_variant in zip(
-        sorted(old_variants, key=_kind), sorted(new_variants, key=_kind), strict=True
-    ):
-        _compare_variant(old_variant, new_variant, old_defs, new_defs, path, problems, seen)
+class _Comparison:
+    BOUNDS = ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "pattern")
 
+    def __init__(self, old_defs: dict[str, Schema], new_defs: dict[str, Schema]) -> None:
+        self.old_defs = old_defs
+        self.new_defs = new_defs
+        self.problems: list[str] = []
+        self._seen: set[tuple[int, int]] = set()
 
-def _compare_variant(old: Schema, new: Schema, old_defs: dict[str, Schema], new_defs: dict[str, Schema],
-                     path: str, problems: list[str], seen: set[tuple[int, int]]) -> None:
-    if "enum" in old and set(old["enum"]) != set(new.get("enum", [])):
-        problems.append(f"{path}: allowed values changed from {sorted(old['enum'])} to {sorted(new['enum'])}")
-    if old.get("const") != new.get("const"):
-        problems.append(f"{path}: constant changed")
-    for bound in ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "pattern"):
-        if old.get(bound) != new.get(bound):
-            problems.append(f"{path}: {bound} changed from {old.get(bound)} to {new.get(bound)}")
-    if old.get("type") == "object":
-        old_props, new_props = old.get("properties", {}), new.get("properties", {})
-        for name in old_props.keys() - new_props.keys():
-            problems.append(f"{path}.{name}: field removed")
-        for name in set(new.get("required", [])) - set(old.get("required", [])):
-            problems.append(f"{path}.{name}: field is newly required")
-        for name in old_props.keys() & new_props.keys():
-            _compare(old_props[name], new_props[name], old_defs, new_defs, f"{path}.{name}", problems, seen)
-    if old.get("type") == "array":
-        old_items = old.get("items") or {}
-        new_items = new.get("items") or {}
-        if old_items or new_items:
-            _compare(old_items, new_items, old_defs, new_defs, f"{path}[]", problems, seen)
-        for index, (old_item, new_item) in enumerate(
-            zip(old.get("prefixItems", []), new.get("prefixItems", []), strict=False)
-        ):
-            _compare(old_item, new_item, old_defs, new_defs, f"{path}[{index}]", problems, seen)
+    def compare(self, old: Schema, new: Schema, path: str) -> None:
+        marker = (id(old), id(new))
+        if marker in self._seen:
+            return
+        self._seen.add(marker)
+        old_variants = sorted(_variants(old, self.old_defs), key=_kind)
+        new_variants = sorted(_variants(new, self.new_defs), key=_kind)
+        old_kinds = [_kind(v) for v in old_variants]
+        new_kinds = [_kind(v) for v in new_variants]
+        if old_kinds != new_kinds:
+            self.problems.append(f"{path}: type changed from {old_kinds} to {new_kinds}")
+            return
+        for old_variant, new_variant in zip(old_variants, new_variants, strict=True):
+            self._compare_variant(old_variant, new_variant, path)
+
+    def _compare_variant(self, old: Schema, new: Schema, path: str) -> None:
+        if "enum" in old and set(old["enum"]) != set(new.get("enum", [])):
+            self.problems.append(f"{path}: allowed values changed from {sorted(old['enum'])} to {sorted(new['enum'])}")
+        if old.get("const") != new.get("const"):
+            self.problems.append(f"{path}: constant changed")
+        for bound in self.BOUNDS:
+            if old.get(bound) != new.get(bound):
+                self.problems.append(f"{path}: {bound} changed from {old.get(bound)} to {new.get(bound)}")
+        if old.get("type") == "object":
+            old_props, new_props = old.get("properties", {}), new.get("properties", {})
+            for name in old_props.keys() - new_props.keys():
+                self.problems.append(f"{path}.{name}: field removed")
+            for name in set(new.get("required", [])) - set(old.get("required", [])):
+                self.problems.append(f"{path}.{name}: field is newly required")
+            for name in old_props.keys() & new_props.keys():
+                self.compare(old_props[name], new_props[name], f"{path}.{name}")
+        if old.get("type") == "array":
+            if old.get("items") or new.get("items"):
+                self.compare(old.get("items") or {}, new.get("items") or {}, f"{path}[]")
+            for index, (old_item, new_item) in enumerate(
+                zip(old.get("prefixItems", []), new.get("prefixItems", []), strict=False)
+            ):
+                self.compare(old_item, new_item, f"{path}[{index}]")
 
 
 def update(directory: Path = SCHEMA_DIR) -> list[str]:

@@ -44,25 +44,26 @@ async def suite(migrated: Infrastructure, otlp: OtlpReceiver) -> AsyncIterator[R
     """All five services and the relay as processes, on topics of their own (prefixed per test session)."""
     prefix = f"t{uuid4().hex[:8]}."
     await create_topics(migrated.kafka_bootstrap_servers, prefix)
-    env = base_environment({
-        "KAFKA_BOOTSTRAP_SERVERS": migrated.kafka_bootstrap_servers,
-        "DATABASE_URL": migrated.database_url,
-        "CME_TOPIC_PREFIX": prefix,
-        "CME_CONSUMER_GROUP_PREFIX": prefix + "cme",
-        "OTEL_TRACES_EXPORTER": "otlp",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
-        "OTEL_BSP_SCHEDULE_DELAY": "200",
-        "CME_LOG_LEVEL": "INFO",
-        "CME_API_TOKENS": '{"test-suite-token": "test-runner"}',
-    })
+    env = base_environment(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": migrated.kafka_bootstrap_servers,
+            "DATABASE_URL": migrated.database_url,
+            "CME_TOPIC_PREFIX": prefix,
+            "CME_CONSUMER_GROUP_PREFIX": prefix + "cme",
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "CME_LOG_LEVEL": "INFO",
+            "CME_API_TOKENS": '{"test-suite-token": "test-runner"}',
+        }
+    )
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})
     log_dir = ARTIFACTS / "logs" / prefix.rstrip(".")
     supervisor = Supervisor(specs.values(), log_dir)
     supervisor.start_all()
     try:
         supervisor.wait_ready()
-        yield RunningSuite(supervisor, specs, prefix, migrated.kafka_bootstrap_servers, migrated.database_url,
-                           log_dir)
+        yield RunningSuite(supervisor, specs, prefix, migrated.kafka_bootstrap_servers, migrated.database_url, log_dir)
     finally:
         supervisor.stop_all()
 

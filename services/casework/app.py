@@ -21,14 +21,23 @@ DESCRIPTION = "Holds one living case per child missing education, and the office
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: CaseworkSettings,
-          tracer_provider: TracerProvider | None = None) -> tuple[ServiceRuntime, CaseworkService]:
+def build(
+    settings: CaseworkSettings, tracer_provider: TracerProvider | None = None
+) -> tuple[ServiceRuntime, CaseworkService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider)
     service = CaseworkService(runtime.outbox, CaseRepository())
-    runtime.consumers.subscribe(topics.TRIAGE_DECIDED, [TriageDecided], service.on_triage_decided,
-                                description="Triage decisions; a CME decision opens or updates the child's case")
-    runtime.consumers.subscribe(topics.REVIEW_DECIDED, [ReviewDecided], service.on_review_decided,
-                                description="Missing Mondays review outcomes, for the case timeline")
+    runtime.consumers.subscribe(
+        topics.TRIAGE_DECIDED,
+        [TriageDecided],
+        service.on_triage_decided,
+        description="Triage decisions; a CME decision opens or updates the child's case",
+    )
+    runtime.consumers.subscribe(
+        topics.REVIEW_DECIDED,
+        [ReviewDecided],
+        service.on_review_decided,
+        description="Missing Mondays review outcomes, for the case timeline",
+    )
     return runtime, service
 
 

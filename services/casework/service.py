@@ -10,19 +10,22 @@ from contracts.envelope import CloudEventAttributes
 from contracts.events import case_v1
 from contracts.events.common_v1 import Child, Safeguarding, School
 from contracts.events.review_v1 import ReviewDecided
-from contracts.events.triage_v1 import TriageDecided
+from contracts.events.triage_v1 import Priority, Track, TriageDecided
 from services.casework.adapters.repository import CaseRepository
 from services.casework.domain import events as domain_events
+from services.casework.domain import vocabulary
 from services.casework.domain.case import Case, RouteAction, route_referral
 from services.casework.domain.records import CaseFlags, ChildSummary
-from services.casework.domain.vocabulary import Priority, Track
 
 
 def child_summary(decision: TriageDecided) -> ChildSummary:
     child = decision.child
     return ChildSummary(
-        given_name=child.given_name, family_name=child.family_name, date_of_birth=child.date_of_birth,
-        upn=child.upn, school_name=decision.school.name if decision.school else None,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        upn=child.upn,
+        school_name=decision.school.name if decision.school else None,
         school_id=decision.school.establishment_id if decision.school else None,
         postcode=child.address.postcode if child.address else None,
     )
@@ -32,12 +35,18 @@ def case_flags(decision: TriageDecided) -> CaseFlags:
     safeguarding = decision.safeguarding
     worker = safeguarding.social_worker
     return CaseFlags(
-        cla=safeguarding.looked_after, cp=safeguarding.child_protection_plan, cin=safeguarding.child_in_need,
-        ehcp=safeguarding.ehcp, open_to_social_care=safeguarding.open_to_social_care,
-        safeguarding_concern=safeguarding.safeguarding_concern, whereabouts_unknown=decision.whereabouts_unknown,
-        social_worker_name=worker.name if worker else None, social_worker_email=worker.email if worker else None,
-        joint_enquiries_required=bool(decision.leaving_ground and decision.leaving_ground.code in
-                                      {"9(1)(h)", "9(1)(i)", "8(1)(f)", "8(1)(h)"}),
+        cla=safeguarding.looked_after,
+        cp=safeguarding.child_protection_plan,
+        cin=safeguarding.child_in_need,
+        ehcp=safeguarding.ehcp,
+        open_to_social_care=safeguarding.open_to_social_care,
+        safeguarding_concern=safeguarding.safeguarding_concern,
+        whereabouts_unknown=decision.whereabouts_unknown,
+        social_worker_name=worker.name if worker else None,
+        social_worker_email=worker.email if worker else None,
+        joint_enquiries_required=bool(
+            decision.leaving_ground and decision.leaving_ground.code in {"9(1)(h)", "9(1)(i)", "8(1)(f)", "8(1)(h)"}
+        ),
     )
 
 
@@ -46,8 +55,9 @@ class CaseworkService:
         self.outbox = outbox
         self.repository = repository
 
-    async def on_triage_decided(self, session: AsyncSession, attributes: CloudEventAttributes,
-                                decision: TriageDecided) -> None:
+    async def on_triage_decided(
+        self, session: AsyncSession, attributes: CloudEventAttributes, decision: TriageDecided
+    ) -> None:
         """A CME decision opens a case for the child, or attaches to (or reopens) the child's case."""
         if not decision.is_cme:
             return
@@ -55,13 +65,21 @@ class CaseworkService:
         await self.repository.lock_child(session, child_id)
         existing = await self.repository.for_child(session, child_id)
         route = route_referral(existing)
-        priority = Priority(decision.priority.value)
+        priority = vocabulary.Priority(decision.priority.value)
         due_date = decision.due_date or decision.decided_at.date()
         at = datetime.now(UTC)
         if route.action is RouteAction.OPEN_NEW:
-            case = Case.open(case_id=str(uuid4()), child_id=child_id, referral_id=str(decision.referral_id),
-                             priority=priority, track=Track(decision.track.value), due_date=due_date, opened_at=at,
-                             child_summary=child_summary(decision), flags=case_flags(decision))
+            case = Case.open(
+                case_id=str(uuid4()),
+                child_id=child_id,
+                referral_id=str(decision.referral_id),
+                priority=priority,
+                track=vocabulary.Track(decision.track.value),
+                due_date=due_date,
+                opened_at=at,
+                child_summary=child_summary(decision),
+                flags=case_flags(decision),
+            )
             await self.repository.add(session, case)
             await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
             return
@@ -70,58 +88,106 @@ class CaseworkService:
         if route.action is RouteAction.ATTACH:
             case.attach_referral(str(decision.referral_id), priority, at, due_date=due_date, flags=case_flags(decision))
         else:
-            case.reopen(str(decision.referral_id), at, reason="New referral received", priority=priority,
-                        due_date=due_date)
+            case.reopen(
+                str(decision.referral_id), at, reason="New referral received", priority=priority, due_date=due_date
+            )
         await self.repository.save(session, case, version)
         await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
 
-    async def on_review_decided(self, session: AsyncSession, attributes: CloudEventAttributes,
-                                review: ReviewDecided) -> None:
+    async def on_review_decided(
+        self, session: AsyncSession, attributes: CloudEventAttributes, review: ReviewDecided
+    ) -> None:
         """A Missing Mondays review outcome goes on the case's timeline."""
-        await self.repository.add_timeline(session, [{
-            "case_id": review.case_id, "at": review.decided_at, "kind": "review.decided", "actor": "review",
-            "summary": f"Missing Mondays review: risk band {review.risk_band.value}. {review.recommendation}",
-            "source": "review", "event_id": attributes.id,
-        }])
+        await self.repository.add_timeline(
+            session,
+            [
+                {
+                    "case_id": review.case_id,
+                    "at": review.decided_at,
+                    "kind": "review.decided",
+                    "actor": "review",
+                    "summary": f"Missing Mondays review: risk band {review.risk_band.value}. {review.recommendation}",
+                    "source": "review",
+                    "event_id": attributes.id,
+                }
+            ],
+        )
 
     async def commit_changes(self, session: AsyncSession, case: Case, expected_version: int) -> None:
         """Save a case an officer changed, with its timeline entries and published events."""
         await self.repository.save(session, case, expected_version)
         await self._publish(session, case)
 
-    async def _publish(self, session: AsyncSession, case: Case, child: Child | None = None,
-                       school: School | None = None, safeguarding: Safeguarding | None = None) -> None:
+    async def _publish(
+        self,
+        session: AsyncSession,
+        case: Case,
+        child: Child | None = None,
+        school: School | None = None,
+        safeguarding: Safeguarding | None = None,
+    ) -> None:
         entries = []
         for event in case.events:
             event_id = uuid4()
-            entries.append({"case_id": UUID(case.case_id), "at": event.at, "kind": event.kind, "actor": event.actor,
-                            "summary": event.summary, "source": "casework", "event_id": str(event_id)})
+            entries.append(
+                {
+                    "case_id": UUID(case.case_id),
+                    "at": event.at,
+                    "kind": event.kind,
+                    "actor": event.actor,
+                    "summary": event.summary,
+                    "source": "casework",
+                    "event_id": str(event_id),
+                }
+            )
             contract = self._contract(case, event, child, school, safeguarding)
             await self.outbox.add(session, contract, key=case.child_id, subject=case.case_id, event_id=event_id)
         await self.repository.add_timeline(session, entries)
         case.events.clear()
 
-    def _contract(self, case: Case, event: domain_events.CaseEvent, child: Child | None, school: School | None,
-                  safeguarding: Safeguarding | None) -> case_v1.CaseOpened | case_v1.CaseUpdated | \
-            case_v1.CaseEscalated | case_v1.CaseClosed:
+    def _contract(
+        self,
+        case: Case,
+        event: domain_events.CaseEvent,
+        child: Child | None,
+        school: School | None,
+        safeguarding: Safeguarding | None,
+    ) -> case_v1.CaseOpened | case_v1.CaseUpdated | case_v1.CaseEscalated | case_v1.CaseClosed:
         case_id, child_id = UUID(case.case_id), UUID(case.child_id)
         if isinstance(event, domain_events.CaseOpened) and child is not None:
             return case_v1.CaseOpened(
-                case_id=case_id, child_id=child_id, referral_id=UUID(event.referral_id), opened_at=event.at,
-                priority=case_v1.Priority(case.priority.value), track=case_v1.Track(case.track.value),
-                due_date=case.due_date, child=child, school=school, safeguarding=safeguarding or Safeguarding(),
+                case_id=case_id,
+                child_id=child_id,
+                referral_id=UUID(event.referral_id),
+                opened_at=event.at,
+                priority=Priority(case.priority.value),
+                track=Track(case.track.value),
+                due_date=case.due_date,
+                child=child,
+                school=school,
+                safeguarding=safeguarding or Safeguarding(),
             )
         if isinstance(event, domain_events.CaseEscalated):
             return case_v1.CaseEscalated(
-                case_id=case_id, child_id=child_id, escalated_at=event.at,
-                kind=case_v1.EscalationKind(event.escalation.value), cme_score=event.cme_score,
-                safeguarding_score=event.safeguarding_score, escalated_by=event.actor,
+                case_id=case_id,
+                child_id=child_id,
+                escalated_at=event.at,
+                kind=case_v1.EscalationKind(event.escalation.value),
+                cme_score=event.cme_score,
+                safeguarding_score=event.safeguarding_score,
+                escalated_by=event.actor,
             )
         if isinstance(event, domain_events.CaseClosed):
-            return case_v1.CaseClosed(case_id=case_id, child_id=child_id, closed_at=event.at,
-                                      reason=event.reason.value, closed_by=event.actor)
+            return case_v1.CaseClosed(
+                case_id=case_id, child_id=child_id, closed_at=event.at, reason=event.reason.value, closed_by=event.actor
+            )
         return case_v1.CaseUpdated(
-            case_id=case_id, child_id=child_id, updated_at=event.at, change=event.kind.removeprefix("case."),
-            summary=event.summary, status=case.status.value, priority=case_v1.Priority(case.priority.value),
+            case_id=case_id,
+            child_id=child_id,
+            updated_at=event.at,
+            change=event.kind.removeprefix("case."),
+            summary=event.summary,
+            status=case.status.value,
+            priority=Priority(case.priority.value),
             officer_id=case.officer_id,
         )

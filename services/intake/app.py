@@ -24,12 +24,18 @@ DESCRIPTION = (
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: IntakeSettings, tracer_provider: TracerProvider | None = None) -> tuple[ServiceRuntime, IntakeService]:
+def build(
+    settings: IntakeSettings, tracer_provider: TracerProvider | None = None
+) -> tuple[ServiceRuntime, IntakeService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     service = IntakeService(runtime.outbox, ChildRegister(), LeaverRules(schools, settings.max_leaving_days_ahead))
-    runtime.consumers.subscribe(topics.INTAKE_LEAVER, [LeaverSubmitted], service.on_leaver_submitted,
-                                description="Leaver (deletion) returns published by school systems")
+    runtime.consumers.subscribe(
+        topics.INTAKE_LEAVER,
+        [LeaverSubmitted],
+        service.on_leaver_submitted,
+        description="Leaver (deletion) returns published by school systems",
+    )
     return runtime, service
 
 

@@ -43,7 +43,7 @@ class Outcome:
 class LeaverRules:
     schools: SchoolDirectory
     max_leaving_days_ahead: int = 5
-    clock: "Clock" = field(default_factory=lambda: Clock())
+    clock: "Clock" = field(default_factory=lambda: Clock())  # noqa: PLW0108 - Clock is defined below
 
 
 class Clock:
@@ -71,8 +71,9 @@ def leaver_problems(submission: LeaverSubmitted, rules: LeaverRules) -> list[Pro
     if child.address and child.address.postcode:
         found += validation.check_postcode(child.address.postcode, "child.address.postcode")
     found += validation.check_date_of_birth(child.date_of_birth, rules.clock.today(), "child.date_of_birth")
-    found += validation.check_leaving_date(submission.leaving_date, submission.submitted_at.date(),
-                                           rules.max_leaving_days_ahead, "leaving_date")
+    found += validation.check_leaving_date(
+        submission.leaving_date, submission.submitted_at.date(), rules.max_leaving_days_ahead, "leaving_date"
+    )
     return [Problem(field=_rename(problem.field), message=problem.message) for problem in found]
 
 
@@ -87,9 +88,15 @@ def _rename(field_name: str) -> str:
 def person_record(submission: LeaverSubmitted) -> PersonRecord:
     child = submission.child
     return PersonRecord(
-        given_name=child.given_name, family_name=child.family_name, middle_names=child.middle_names,
-        date_of_birth=child.date_of_birth, sex=child.sex, upn=child.upn, former_upns=tuple(child.former_upns),
-        nhs_number=child.nhs_number, postcode=child.address.postcode if child.address else None,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        middle_names=child.middle_names,
+        date_of_birth=child.date_of_birth,
+        sex=child.sex,
+        upn=child.upn,
+        former_upns=tuple(child.former_upns),
+        nhs_number=child.nhs_number,
+        postcode=child.address.postcode if child.address else None,
         address_line=child.address.line1 if child.address else None,
     )
 
@@ -98,8 +105,11 @@ def leaving_ground(code: str, on: date) -> LeavingGround | None:
     ground = ground_for(code, on)
     if ground is None:
         return None
-    return LeavingGround(code=ground.code, legal_source=LegalSource(ground.coding.value),
-                         equivalents=tuple(other.code for other in equivalents_of(ground)))
+    return LeavingGround(
+        code=ground.code,
+        legal_source=LegalSource(ground.coding.value),
+        equivalents=tuple(other.code for other in equivalents_of(ground)),
+    )
 
 
 class IntakeService:
@@ -114,58 +124,107 @@ class IntakeService:
             return previous
         problems = leaver_problems(submission, self.leaver_rules)
         if problems:
-            return await self.reject(session, problems, submission.submission_id, submission.submission_type,
-                                     channel)
+            return await self.reject(session, problems, submission.submission_id, submission.submission_type, channel)
         resolution = await self.register.resolve(session, person_record(submission))
         referral_id = uuid4()
         received_at = datetime.now(UTC)
-        await session.execute(submissions.insert().values(
-            submission_id=submission.submission_id, submission_type=submission.submission_type, channel=channel,
-            received_at=received_at, status="accepted", referral_id=referral_id, child_id=resolution.child_id,
-        ))
-        await session.execute(referrals.insert().values(
-            referral_id=referral_id, child_id=resolution.child_id, submission_id=submission.submission_id,
-            kind=ReferralKind.LEAVER.value, match_decision=resolution.decision,
-            match_score=resolution.score, match_reasons=list(resolution.reasons), received_at=received_at,
-        ))
-        await self.outbox.add(session, ReferralReceived(
-            referral_id=referral_id, child_id=resolution.child_id, submission_id=submission.submission_id,
-            kind=ReferralKind.LEAVER, received_at=received_at, referral_date=submission.leaving_date,
-            child=submission.child, school=submission.school,
-            leaving_ground=leaving_ground(submission.leaving_reason, submission.leaving_date),
-            destination=submission.destination, safeguarding=submission.safeguarding,
-        ), key=resolution.child_id, subject=referral_id)
-        return Outcome(True, submission.submission_id, referral_id, resolution.child_id,
-                       match_decision=resolution.decision)
+        await session.execute(
+            submissions.insert().values(
+                submission_id=submission.submission_id,
+                submission_type=submission.submission_type,
+                channel=channel,
+                received_at=received_at,
+                status="accepted",
+                referral_id=referral_id,
+                child_id=resolution.child_id,
+            )
+        )
+        await session.execute(
+            referrals.insert().values(
+                referral_id=referral_id,
+                child_id=resolution.child_id,
+                submission_id=submission.submission_id,
+                kind=ReferralKind.LEAVER.value,
+                match_decision=resolution.decision,
+                match_score=resolution.score,
+                match_reasons=list(resolution.reasons),
+                received_at=received_at,
+            )
+        )
+        await self.outbox.add(
+            session,
+            ReferralReceived(
+                referral_id=referral_id,
+                child_id=resolution.child_id,
+                submission_id=submission.submission_id,
+                kind=ReferralKind.LEAVER,
+                received_at=received_at,
+                referral_date=submission.leaving_date,
+                child=submission.child,
+                school=submission.school,
+                leaving_ground=leaving_ground(submission.leaving_reason, submission.leaving_date),
+                destination=submission.destination,
+                safeguarding=submission.safeguarding,
+            ),
+            key=resolution.child_id,
+            subject=referral_id,
+        )
+        return Outcome(
+            True, submission.submission_id, referral_id, resolution.child_id, match_decision=resolution.decision
+        )
 
-    async def reject(self, session: AsyncSession, problems: Sequence[Problem], submission_id: str | None,
-                     submission_type: str | None, channel: str) -> Outcome:
+    async def reject(
+        self,
+        session: AsyncSession,
+        problems: Sequence[Problem],
+        submission_id: str | None,
+        submission_type: str | None,
+        channel: str,
+    ) -> Outcome:
         rejected_at = datetime.now(UTC)
         if submission_id is not None:
-            await session.execute(insert(submissions).values(
-                submission_id=submission_id, submission_type=submission_type or "unknown", channel=channel,
-                received_at=rejected_at, status="rejected", problems=[p.model_dump() for p in problems],
-            ).on_conflict_do_nothing())
-        await self.outbox.add(session, SubmissionRejected(
-            submission_id=submission_id, submission_type=submission_type, rejected_at=rejected_at,
-            problems=tuple(problems),
-        ), key=submission_id or str(uuid4()), subject=submission_id)
+            await session.execute(
+                insert(submissions)
+                .values(
+                    submission_id=submission_id,
+                    submission_type=submission_type or "unknown",
+                    channel=channel,
+                    received_at=rejected_at,
+                    status="rejected",
+                    problems=[p.model_dump() for p in problems],
+                )
+                .on_conflict_do_nothing()
+            )
+        await self.outbox.add(
+            session,
+            SubmissionRejected(
+                submission_id=submission_id,
+                submission_type=submission_type,
+                rejected_at=rejected_at,
+                problems=tuple(problems),
+            ),
+            key=submission_id or str(uuid4()),
+            subject=submission_id,
+        )
         return Outcome(False, submission_id, problems=tuple(problems))
 
-    async def on_leaver_submitted(self, session: AsyncSession, attributes: CloudEventAttributes,
-                                  submission: LeaverSubmitted) -> None:
+    async def on_leaver_submitted(
+        self, session: AsyncSession, attributes: CloudEventAttributes, submission: LeaverSubmitted
+    ) -> None:
         """A leaver return published by an upstream system: the same rules as the HTTP API."""
         await self.submit_leaver(session, submission, channel="kafka")
 
     async def _previous_outcome(self, session: AsyncSession, submission_id: str) -> Outcome | None:
         # Serialises concurrent deliveries of one submission: the second waits, then sees the first's outcome.
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": submission_id})
-        row = (await session.execute(
-            select(submissions).where(submissions.c.submission_id == submission_id)
-        )).mappings().first()
+        row = (
+            (await session.execute(select(submissions).where(submissions.c.submission_id == submission_id)))
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         problems = tuple(Problem.model_validate(problem) for problem in row["problems"])
-        return Outcome(row["status"] == "accepted", submission_id, row["referral_id"], row["child_id"], problems,
-                       duplicate=True)
-
+        return Outcome(
+            row["status"] == "accepted", submission_id, row["referral_id"], row["child_id"], problems, duplicate=True
+        )

@@ -21,8 +21,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: NotifySettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
     runtime = ServiceRuntime(settings, metadata, tracer_provider)
     service = NotifyService(runtime.outbox, settings.authority_name)
-    runtime.consumers.subscribe(topics.CASE_LIFECYCLE, [CaseOpened], service.on_case_opened,
-                                description="Case lifecycle events; messages the social worker when a case opens")
+    runtime.consumers.subscribe(
+        topics.CASE_LIFECYCLE,
+        [CaseOpened],
+        service.on_case_opened,
+        description="Case lifecycle events; messages the social worker when a case opens",
+    )
     return runtime
 
 

@@ -21,8 +21,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: ReviewSettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
     runtime = ServiceRuntime(settings, metadata, tracer_provider)
     service = ReviewService(runtime.outbox)
-    runtime.consumers.subscribe(topics.CASE_LIFECYCLE, [CaseEscalated], service.on_case_escalated,
-                                description="Case lifecycle events; reviews Missing Mondays escalations")
+    runtime.consumers.subscribe(
+        topics.CASE_LIFECYCLE,
+        [CaseEscalated],
+        service.on_case_escalated,
+        description="Case lifecycle events; reviews Missing Mondays escalations",
+    )
     return runtime
 
 

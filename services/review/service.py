@@ -18,8 +18,9 @@ class ReviewService:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
 
-    async def on_case_escalated(self, session: AsyncSession, attributes: CloudEventAttributes,
-                                event: CaseEscalated) -> None:
+    async def on_case_escalated(
+        self, session: AsyncSession, attributes: CloudEventAttributes, event: CaseEscalated
+    ) -> None:
         """A case escalated to Missing Mondays with its scores is reviewed and the risk band published."""
         if event.kind is not EscalationKind.MISSING_MONDAYS:
             return
@@ -28,17 +29,35 @@ class ReviewService:
         decided_at = datetime.now(attributes.time.tzinfo)
         outcome = review(event.cme_score, event.safeguarding_score, decided_at.date())
         review_id = uuid4()
-        await session.execute(reviews.insert().values(
-            review_id=review_id, case_id=event.case_id, child_id=event.child_id,
-            escalation_event_id=attributes.id, cme_score=event.cme_score,
-            safeguarding_score=event.safeguarding_score, risk_band=outcome.risk_band.value,
-            recommendation=outcome.recommendation, next_review_date=outcome.next_review_date,
-            decided_at=decided_at,
-        ))
-        await self.outbox.add(session, ReviewDecided(
-            review_id=review_id, case_id=event.case_id, child_id=event.child_id, decided_at=decided_at,
-            cme_score=event.cme_score, safeguarding_score=event.safeguarding_score,
-            risk_band=ContractRiskBand(outcome.risk_band.value), may_close=outcome.may_close,
-            needs_senior_sign_off=outcome.needs_senior_sign_off, next_review_date=outcome.next_review_date,
-            recommendation=outcome.recommendation,
-        ), key=event.child_id, subject=event.case_id)
+        await session.execute(
+            reviews.insert().values(
+                review_id=review_id,
+                case_id=event.case_id,
+                child_id=event.child_id,
+                escalation_event_id=attributes.id,
+                cme_score=event.cme_score,
+                safeguarding_score=event.safeguarding_score,
+                risk_band=outcome.risk_band.value,
+                recommendation=outcome.recommendation,
+                next_review_date=outcome.next_review_date,
+                decided_at=decided_at,
+            )
+        )
+        await self.outbox.add(
+            session,
+            ReviewDecided(
+                review_id=review_id,
+                case_id=event.case_id,
+                child_id=event.child_id,
+                decided_at=decided_at,
+                cme_score=event.cme_score,
+                safeguarding_score=event.safeguarding_score,
+                risk_band=ContractRiskBand(outcome.risk_band.value),
+                may_close=outcome.may_close,
+                needs_senior_sign_off=outcome.needs_senior_sign_off,
+                next_review_date=outcome.next_review_date,
+                recommendation=outcome.recommendation,
+            ),
+            key=event.child_id,
+            subject=event.case_id,
+        )

@@ -25,11 +25,17 @@ def build(settings: TriageSettings, tracer_provider: TracerProvider | None = Non
     service = TriageService(
         runtime.outbox,
         SchoolCalendar(settings.term_dates or None),
-        RuleOverrides(cnis_register_commences_on=settings.cnis_register_commences_on,
-                      joiner_watch_school_days=settings.joiner_watch_school_days),
+        RuleOverrides(
+            cnis_register_commences_on=settings.cnis_register_commences_on,
+            joiner_watch_school_days=settings.joiner_watch_school_days,
+        ),
     )
-    runtime.consumers.subscribe(topics.REFERRAL_RECEIVED, [ReferralReceived], service.on_referral_received,
-                                description="Normalised referrals about one child; each gets one decision")
+    runtime.consumers.subscribe(
+        topics.REFERRAL_RECEIVED,
+        [ReferralReceived],
+        service.on_referral_received,
+        description="Normalised referrals about one child; each gets one decision",
+    )
     return runtime
 
 

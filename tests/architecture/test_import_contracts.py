@@ -26,8 +26,14 @@ def test_the_contracts_would_fail_if_a_service_imported_another(tmp_path: Path) 
     )
     (tmp_path / "services" / "review" / "domain" / "leak.py").write_text("import sqlalchemy\n")
 
-    result = subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=tmp_path, capture_output=True, text=True, check=False,
-                            env={"PYTHONPATH": str(tmp_path), "PATH": str(Path(sys.executable).parent)})
+    result = subprocess.run(
+        [LINT_IMPORTS, "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(tmp_path), "PATH": str(Path(sys.executable).parent)},
+    )
 
     assert result.returncode != 0
     assert "Services never import each other BROKEN" in result.stdout

@@ -1,6 +1,7 @@
 """The committed JSON Schemas match the models, and no revision breaks the one before it."""
 
 import copy
+import itertools
 import json
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_committed_schema_matches_the_model(model: type[Event]) -> None:
 @pytest.mark.parametrize("model", EVENT_TYPES, ids=lambda model: model.event_type)
 def test_every_revision_is_compatible_with_the_one_before(model: type[Event]) -> None:
     history = revisions(model.event_type)
-    for older, newer in zip(history, history[1:], strict=False):
+    for older, newer in itertools.pairwise(history):
         assert breaking_changes(older, newer) == []
 
 

@@ -4,7 +4,6 @@ import httpx
 import pytest
 
 from contracts import topics
-
 from tests.e2e.test_walking_skeleton import submit, wait_for_case
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from tests.support.submissions import leaver
@@ -21,13 +20,19 @@ async def test_one_trace_covers_intake_triage_and_casework(suite: RunningSuite, 
     await wait_for_case(suite, response.json()["child_id"])
 
     def consumed(spans: list[ReceivedSpan]) -> set[tuple[str, str]]:
-        return {(span.service, span.name.removesuffix(" process").removeprefix(suite.topic_prefix))
-                for span in spans if span.name.endswith(" process")}
+        return {
+            (span.service, span.name.removesuffix(" process").removeprefix(suite.topic_prefix))
+            for span in spans
+            if span.name.endswith(" process")
+        }
 
     async def whole_trace() -> list[ReceivedSpan] | None:
         # The trace the intake HTTP request started; child spans may arrive before their parents.
-        trace_ids = {span.trace_id for span in otlp.snapshot()
-                     if span.service == "intake" and span.attributes.get("http.route") == "/api/v1/submissions/leaver"}
+        trace_ids = {
+            span.trace_id
+            for span in otlp.snapshot()
+            if span.service == "intake" and span.attributes.get("http.route") == "/api/v1/submissions/leaver"
+        }
         for trace_id in trace_ids:
             spans = [span for span in otlp.snapshot() if span.trace_id == trace_id]
             if {("triage", topics.REFERRAL_RECEIVED), ("casework", topics.TRIAGE_DECIDED)} <= consumed(spans):
@@ -44,8 +49,13 @@ async def test_no_personal_data_in_spans_or_logs(suite: RunningSuite, otlp: Otlp
     assert response.status_code == 202
     await wait_for_case(suite, response.json()["child_id"])
     child = submission["child"]
-    secrets = [child["given_name"], child["family_name"], child["upn"], child["date_of_birth"],
-               child["address"]["line1"]]
+    secrets = [
+        child["given_name"],
+        child["family_name"],
+        child["upn"],
+        child["date_of_birth"],
+        child["address"]["line1"],
+    ]
 
     async def spans_arrived() -> bool:
         return any(span.service == "casework" for span in otlp.snapshot())

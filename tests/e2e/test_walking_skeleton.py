@@ -3,7 +3,6 @@
 import asyncio
 import json
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -31,8 +30,11 @@ async def submit(suite: RunningSuite, submission: dict[str, Any]) -> httpx.Respo
 
 async def cases_for_child(suite: RunningSuite, child_id: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.get(suite.url("casework", "/api/v1/cases"), params={"child_id": child_id},
-                                    headers={"Authorization": f"Bearer {API_TOKEN}"})
+        response = await client.get(
+            suite.url("casework", "/api/v1/cases"),
+            params={"child_id": child_id},
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+        )
     response.raise_for_status()
     return list(response.json()["cases"])
 
@@ -55,12 +57,18 @@ async def test_a_moved_away_leaver_becomes_exactly_one_open_case(suite: RunningS
     assert cases[0]["status"] == "triaged"
     assert cases[0]["track"] == "cme_enquiry"
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "cme_cli", "cases", "--json"],
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cme_cli",
+        "cases",
+        "--json",
         env={**os.environ, "CME_CASEWORK_URL": suite.url("casework"), "CME_API_TOKEN": API_TOKEN},
-        capture_output=True, text=True, check=True, timeout=60,
+        stdout=asyncio.subprocess.PIPE,
     )
-    listed_cases = json.loads(listed.stdout)["cases"]
+    stdout, _ = await asyncio.wait_for(command.communicate(), timeout=60)
+    assert command.returncode == 0
+    listed_cases = json.loads(stdout)["cases"]
     assert [case["case_id"] for case in listed_cases if case["child_id"] == accepted["child_id"]] == [
         cases[0]["case_id"]
     ]
@@ -72,8 +80,12 @@ async def test_the_same_submission_delivered_twice_still_gives_one_case(
     submission = leaver()
     first = await submit(suite, submission)
     second = await submit(suite, submission)
-    await publish_event(suite.kafka, suite.topic(topics.INTAKE_LEAVER), LeaverSubmitted.model_validate(submission),
-                        key=submission["submission_id"])
+    await publish_event(
+        suite.kafka,
+        suite.topic(topics.INTAKE_LEAVER),
+        LeaverSubmitted.model_validate(submission),
+        key=submission["submission_id"],
+    )
     assert first.status_code == 202
     assert second.status_code == 200
     assert second.json()["duplicate"] is True
@@ -82,15 +94,26 @@ async def test_the_same_submission_delivered_twice_still_gives_one_case(
     await wait_for_case(suite, child_id)
     # A later submission through the same topic is a barrier: once its case exists, the duplicate was consumed.
     barrier = leaver()
-    await publish_event(suite.kafka, suite.topic(topics.INTAKE_LEAVER), LeaverSubmitted.model_validate(barrier),
-                        key=barrier["submission_id"])
-    barrier_child = await eventually(lambda: db["intake"].fetchval(
-        "SELECT child_id FROM submissions WHERE submission_id = $1", barrier["submission_id"]))
+    await publish_event(
+        suite.kafka,
+        suite.topic(topics.INTAKE_LEAVER),
+        LeaverSubmitted.model_validate(barrier),
+        key=barrier["submission_id"],
+    )
+    barrier_child = await eventually(
+        lambda: db["intake"].fetchval(
+            "SELECT child_id FROM submissions WHERE submission_id = $1", barrier["submission_id"]
+        )
+    )
     await wait_for_case(suite, str(barrier_child))
 
     assert len(await cases_for_child(suite, child_id)) == 1
-    assert await db["intake"].fetchval(
-        "SELECT count(*) FROM referrals WHERE submission_id = $1", submission["submission_id"]) == 1
+    assert (
+        await db["intake"].fetchval(
+            "SELECT count(*) FROM referrals WHERE submission_id = $1", submission["submission_id"]
+        )
+        == 1
+    )
 
 
 async def test_a_submission_missing_a_required_document_is_rejected_by_name(
@@ -109,15 +132,24 @@ async def test_a_submission_missing_a_required_document_is_rejected_by_name(
         return any(json.loads(r.value).get("submission_id") == submission["submission_id"] for r in records)
 
     records = await read_until(suite.kafka, suite.topic(topics.INTAKE_REJECTED), has_rejection)
-    event = next(json.loads(r.value) for r in records if json.loads(r.value)["submission_id"] == submission["submission_id"])
+    event = next(
+        json.loads(r.value) for r in records if json.loads(r.value)["submission_id"] == submission["submission_id"]
+    )
     assert "documents.derolling_checklist" in [problem["field"] for problem in event["problems"]]
 
-    assert await db["intake"].fetchval(
-        "SELECT count(*) FROM referrals WHERE submission_id = $1", submission["submission_id"]) == 0
-    assert await db["intake"].fetchval(
-        "SELECT count(*) FROM children WHERE upn = $1", submission["child"]["upn"]) == 0
-    assert await db["casework"].fetchval(
-        "SELECT count(*) FROM cases WHERE child ->> 'upn' = $1", submission["child"]["upn"]) == 0
+    assert (
+        await db["intake"].fetchval(
+            "SELECT count(*) FROM referrals WHERE submission_id = $1", submission["submission_id"]
+        )
+        == 0
+    )
+    assert await db["intake"].fetchval("SELECT count(*) FROM children WHERE upn = $1", submission["child"]["upn"]) == 0
+    assert (
+        await db["casework"].fetchval(
+            "SELECT count(*) FROM cases WHERE child ->> 'upn' = $1", submission["child"]["upn"]
+        )
+        == 0
+    )
 
 
 async def test_malformed_messages_are_dead_lettered_and_the_next_good_message_is_processed(
@@ -149,8 +181,11 @@ async def test_malformed_messages_are_dead_lettered_and_the_next_good_message_is
     assert by_id[fails_schema.id].headers["dlq_topic"] == topic
     assert "Testchild" not in reason
 
-    child_id = await eventually(lambda: db["intake"].fetchval(
-        "SELECT child_id FROM submissions WHERE submission_id = $1", good["submission_id"]))
+    child_id = await eventually(
+        lambda: db["intake"].fetchval(
+            "SELECT child_id FROM submissions WHERE submission_id = $1", good["submission_id"]
+        )
+    )
     await wait_for_case(suite, str(child_id))
 
 
@@ -163,8 +198,9 @@ async def test_killing_triage_mid_stream_loses_and_duplicates_nothing(
 
     async def publish_all() -> None:
         for submission in submissions:
-            await publish_event(suite.kafka, topic, LeaverSubmitted.model_validate(submission),
-                                key=submission["submission_id"])
+            await publish_event(
+                suite.kafka, topic, LeaverSubmitted.model_validate(submission), key=submission["submission_id"]
+            )
 
     publishing = asyncio.create_task(publish_all())
 
@@ -174,7 +210,8 @@ async def test_killing_triage_mid_stream_loses_and_duplicates_nothing(
 
     async def some_triaged() -> int | None:
         count = await db["triage"].fetchval(
-            "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[])", await referral_ids())
+            "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[])", await referral_ids()
+        )
         return count if count >= 20 else None
 
     await eventually(some_triaged, timeout=120, what="triage under way")
@@ -187,22 +224,34 @@ async def test_killing_triage_mid_stream_loses_and_duplicates_nothing(
         if len(known) < len(ids):
             return False
         cme = await db["triage"].fetchval(
-            "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[]) AND is_cme", known)
+            "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[]) AND is_cme", known
+        )
         opened = await db["casework"].fetchval(
-            "SELECT count(*) FROM case_referrals WHERE referral_id = ANY($1::uuid[])", known)
+            "SELECT count(*) FROM case_referrals WHERE referral_id = ANY($1::uuid[])", known
+        )
         return cme == len(ids) and opened == len(ids)
 
     await eventually(all_cased, timeout=240, interval=1, what="every submission cased")
 
-    assert await db["intake"].fetchval(
-        "SELECT count(*) FROM referrals WHERE submission_id = ANY($1)", ids) == 200
-    assert await db["intake"].fetchval(
-        "SELECT count(DISTINCT submission_id) FROM referrals WHERE submission_id = ANY($1)", ids) == 200
-    child_ids = [r["child_id"] for r in await db["intake"].fetch(
-        "SELECT child_id FROM referrals WHERE submission_id = ANY($1)", ids)]
-    assert await db["triage"].fetchval(
-        "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[])", await referral_ids()) == 200
+    assert await db["intake"].fetchval("SELECT count(*) FROM referrals WHERE submission_id = ANY($1)", ids) == 200
+    assert (
+        await db["intake"].fetchval(
+            "SELECT count(DISTINCT submission_id) FROM referrals WHERE submission_id = ANY($1)", ids
+        )
+        == 200
+    )
+    child_ids = [
+        r["child_id"]
+        for r in await db["intake"].fetch("SELECT child_id FROM referrals WHERE submission_id = ANY($1)", ids)
+    ]
+    assert (
+        await db["triage"].fetchval(
+            "SELECT count(*) FROM decisions WHERE referral_id = ANY($1::uuid[])", await referral_ids()
+        )
+        == 200
+    )
     per_child = await db["casework"].fetch(
-        "SELECT child_id, count(*) AS n FROM cases WHERE child_id = ANY($1::uuid[]) GROUP BY child_id", child_ids)
+        "SELECT child_id, count(*) AS n FROM cases WHERE child_id = ANY($1::uuid[]) GROUP BY child_id", child_ids
+    )
     assert len(per_child) == 200
     assert all(row["n"] == 1 for row in per_child)

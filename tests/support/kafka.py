@@ -20,8 +20,9 @@ class Record:
     offset: int
 
 
-async def publish_raw(bootstrap: str, topic: str, value: bytes, headers: Sequence[tuple[str, bytes]] = (),
-                      key: bytes | None = None) -> None:
+async def publish_raw(
+    bootstrap: str, topic: str, value: bytes, headers: Sequence[tuple[str, bytes]] = (), key: bytes | None = None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
@@ -36,12 +37,18 @@ async def publish_event(bootstrap: str, topic: str, event: Event, key: str, sour
     return attributes.id
 
 
-async def read_until(bootstrap: str, topic: str, predicate: Callable[[list[Record]], bool],
-                     timeout: float = 60) -> list[Record]:
+async def read_until(
+    bootstrap: str, topic: str, predicate: Callable[[list[Record]], bool], timeout: float = 60
+) -> list[Record]:
     """All records on `topic` from the beginning, once `predicate` holds for them (or fail after `timeout`)."""
     # A fresh consumer group with earliest reset reads the topic from its beginning.
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"test-reader-{uuid4().hex}",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid4().hex}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     records: list[Record] = []
     try:

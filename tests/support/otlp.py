@@ -61,8 +61,11 @@ class OtlpReceiver:
             service = str(resource.get("service.name", "?"))
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
-                    spans.append(ReceivedSpan(service, span.trace_id.hex(), span.name,
-                                              {a.key: _value(a.value) for a in span.attributes}))
+                    spans.append(
+                        ReceivedSpan(
+                            service, span.trace_id.hex(), span.name, {a.key: _value(a.value) for a in span.attributes}
+                        )
+                    )
         with self._lock:
             self.spans.extend(spans)
 

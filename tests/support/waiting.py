@@ -8,8 +8,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 60, interval: float = 0.3,
-                     what: str = "condition") -> T:
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], timeout: float = 60, interval: float = 0.3, what: str = "condition"
+) -> T:
     deadline = time.monotonic() + timeout
     while True:
         result = await probe()

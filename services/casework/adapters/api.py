@@ -50,8 +50,9 @@ def bearer_user(tokens: dict[str, str]) -> Any:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         user = tokens.get(token) if scheme.lower() == "bearer" and token else None
         if user is None:
-            raise HTTPException(status_code=401, detail="A valid bearer token is required",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status_code=401, detail="A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+            )
         request.state.api_user = user
         return user
 
@@ -75,12 +76,20 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
             query = query.where(cases.c.status == status)
         async with session_factory() as session:
             total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-            rows = (await session.execute(
-                query.order_by(cases.c.opened_at.desc(), cases.c.case_id).limit(page_size)
-                .offset((page - 1) * page_size)
-            )).mappings().all()
-        return CaseList(cases=[CaseListItem.model_validate(dict(row)) for row in rows], total=total, page=page,
-                        page_size=page_size)
+            rows = (
+                (
+                    await session.execute(
+                        query.order_by(cases.c.opened_at.desc(), cases.c.case_id)
+                        .limit(page_size)
+                        .offset((page - 1) * page_size)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return CaseList(
+            cases=[CaseListItem.model_validate(dict(row)) for row in rows], total=total, page=page, page_size=page_size
+        )
 
     @router.get("/cases/{case_id}", response_model=CaseDetail, summary="Show one case with its timeline")
     async def show_case(case_id: UUID) -> CaseDetail:
@@ -88,9 +97,17 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
             row = (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
             if row is None:
                 raise HTTPException(status_code=404, detail="No such case")
-            entries = (await session.execute(
-                select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.at, timeline.c.entry_id)
-            )).mappings().all()
+            entries = (
+                (
+                    await session.execute(
+                        select(timeline)
+                        .where(timeline.c.case_id == case_id)
+                        .order_by(timeline.c.at, timeline.c.entry_id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
         return CaseDetail.model_validate({**row, "timeline": [dict(entry) for entry in entries]})
 
     app.include_router(router)

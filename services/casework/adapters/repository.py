@@ -48,9 +48,9 @@ class CaseRepository:
         return [self._case(state, version) for state, version in rows]
 
     async def get(self, session: AsyncSession, case_id: str) -> Case | None:
-        row = (await session.execute(
-            select(cases.c.state, cases.c.version).where(cases.c.case_id == UUID(case_id))
-        )).first()
+        row = (
+            await session.execute(select(cases.c.state, cases.c.version).where(cases.c.case_id == UUID(case_id)))
+        ).first()
         return self._case(*row) if row else None
 
     def _case(self, state: dict[str, Any], version: int) -> Case:
@@ -59,10 +59,15 @@ class CaseRepository:
         return case
 
     async def add(self, session: AsyncSession, case: Case) -> None:
-        await session.execute(cases.insert().values(
-            case_id=UUID(case.case_id), reference=reference_for(case.case_id), child_id=UUID(case.child_id),
-            opened_at=case.opened_at, **_row(case),
-        ))
+        await session.execute(
+            cases.insert().values(
+                case_id=UUID(case.case_id),
+                reference=reference_for(case.case_id),
+                child_id=UUID(case.child_id),
+                opened_at=case.opened_at,
+                **_row(case),
+            )
+        )
         await self._record_referrals(session, case)
 
     async def save(self, session: AsyncSession, case: Case, expected_version: int) -> None:

@@ -18,8 +18,9 @@ _SKIPPED_FIELDS = frozenset({"events"})
 
 def to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in _SKIPPED_FIELDS}
+        return {
+            f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _SKIPPED_FIELDS
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -32,7 +33,7 @@ def to_json(value: Any) -> Any:
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
@@ -63,7 +64,10 @@ def from_json(kind: Any, value: Any) -> Any:
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
-    hints = _hints(cls)
-    arguments = {f.name: from_json(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-                 if f.name in data and f.init}
+    hints = _hints(typing.cast(Any, cls))
+    arguments = {
+        f.name: from_json(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data and f.init
+    }
     return cls(**arguments)

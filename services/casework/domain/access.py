@@ -56,29 +56,58 @@ class Permission(StrEnum):
     TRIAGE_QUEUE = "triage_queue"
 
 
-PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
-    Role.CME_OFFICER: frozenset({
-        Permission.VIEW_OWN_AND_TEAM_CASES, Permission.RECORD_CHECK, Permission.RECORD_CONTACT,
-        Permission.ADD_NOTE, Permission.CLOSE_CASE,
-    }),
-    Role.ENGAGEMENT_MANAGER: frozenset({
-        Permission.VIEW_ALL_CASES, Permission.TRIAGE_QUEUE, Permission.ALLOCATE, Permission.ESCALATE,
-        Permission.ADD_NOTE, Permission.CLOSE_CASE, Permission.VIEW_REPORTS,
-    }),
-    Role.LEAD_OFFICER: frozenset({
-        Permission.VIEW_ALL_CASES, Permission.TRIAGE_QUEUE, Permission.RECORD_CHECK,
-        Permission.RECORD_CONTACT, Permission.ADD_NOTE, Permission.ESCALATE, Permission.CLOSE_CASE,
-        Permission.VIEW_REPORTS,
-    }),
-    Role.GROUP_MANAGER: frozenset({
-        Permission.VIEW_ALL_CASES, Permission.VIEW_REPORTS, Permission.VIEW_AUDIT_LOG,
-    }),
-    Role.SENIOR_OFFICER: frozenset({
-        Permission.VIEW_ALL_CASES, Permission.SIGN_OFF_CLOSURE, Permission.VIEW_REPORTS,
-        Permission.VIEW_AUDIT_LOG,
-    }),
-    Role.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS}),
-})
+PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
+    {
+        Role.CME_OFFICER: frozenset(
+            {
+                Permission.VIEW_OWN_AND_TEAM_CASES,
+                Permission.RECORD_CHECK,
+                Permission.RECORD_CONTACT,
+                Permission.ADD_NOTE,
+                Permission.CLOSE_CASE,
+            }
+        ),
+        Role.ENGAGEMENT_MANAGER: frozenset(
+            {
+                Permission.VIEW_ALL_CASES,
+                Permission.TRIAGE_QUEUE,
+                Permission.ALLOCATE,
+                Permission.ESCALATE,
+                Permission.ADD_NOTE,
+                Permission.CLOSE_CASE,
+                Permission.VIEW_REPORTS,
+            }
+        ),
+        Role.LEAD_OFFICER: frozenset(
+            {
+                Permission.VIEW_ALL_CASES,
+                Permission.TRIAGE_QUEUE,
+                Permission.RECORD_CHECK,
+                Permission.RECORD_CONTACT,
+                Permission.ADD_NOTE,
+                Permission.ESCALATE,
+                Permission.CLOSE_CASE,
+                Permission.VIEW_REPORTS,
+            }
+        ),
+        Role.GROUP_MANAGER: frozenset(
+            {
+                Permission.VIEW_ALL_CASES,
+                Permission.VIEW_REPORTS,
+                Permission.VIEW_AUDIT_LOG,
+            }
+        ),
+        Role.SENIOR_OFFICER: frozenset(
+            {
+                Permission.VIEW_ALL_CASES,
+                Permission.SIGN_OFF_CLOSURE,
+                Permission.VIEW_REPORTS,
+                Permission.VIEW_AUDIT_LOG,
+            }
+        ),
+        Role.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS}),
+    }
+)
 
 
 @dataclass(frozen=True)

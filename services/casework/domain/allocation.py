@@ -15,7 +15,8 @@ def queue_order(cases: Iterable[Case]) -> list[Case]:
     """
     waiting = [case for case in cases if case.status is Status.TRIAGED]
     return sorted(
-        waiting, key=lambda case: (case.priority.urgency_rank, case.due_date, case.opened_at, case.case_id),
+        waiting,
+        key=lambda case: (case.priority.urgency_rank, case.due_date, case.opened_at, case.case_id),
     )
 
 

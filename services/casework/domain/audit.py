@@ -128,11 +128,7 @@ def verify_chain(
             return ChainReport(False, expected_seq, f"expected seq {expected_seq}, found {item.entry.seq}")
         if entry_hash(previous_hash, item.entry) != item.hash:
             return ChainReport(False, expected_seq, "hash does not match the entry and its predecessor")
-        if (
-            expected_head is not None
-            and expected_head.seq == expected_seq
-            and expected_head.hash != item.hash
-        ):
+        if expected_head is not None and expected_head.seq == expected_seq and expected_head.hash != item.hash:
             return ChainReport(False, expected_seq, "hash differs from the checkpoint")
         previous_hash = item.hash
         expected_seq += 1

@@ -206,11 +206,16 @@ class Case:
         summary = f"Case opened from referral {referral_id}: {LABELS[track]}, priority {effective_priority}"
         if effective_priority is not priority:
             summary += f" (raised from {priority} by statutory flags)"
-        case.events.append(CaseOpened(
-            **case._header(opened_at, by, summary),
-            child_id=child_id, referral_id=referral_id, priority=effective_priority, track=track,
-            due_date=due_date,
-        ))
+        case.events.append(
+            CaseOpened(
+                **case._header(opened_at, by, summary),
+                child_id=child_id,
+                referral_id=referral_id,
+                priority=effective_priority,
+                track=track,
+                due_date=due_date,
+            )
+        )
         return case
 
     def attach_referral(
@@ -248,14 +253,16 @@ class Case:
             if priority is not priority_before:
                 summary += f" (referral assessed {priority})"
         else:
-            summary = (
-                f"Referral {referral_id} attached; priority raised from {priority_before} to {priority_after}"
+            summary = f"Referral {referral_id} attached; priority raised from {priority_before} to {priority_after}"
+        self.events.append(
+            ReferralAttached(
+                **self._header(at, by, summary),
+                referral_id=referral_id,
+                assessed_priority=priority,
+                priority_before=priority_before,
+                priority_after=priority_after,
             )
-        self.events.append(ReferralAttached(
-            **self._header(at, by, summary),
-            referral_id=referral_id, assessed_priority=priority, priority_before=priority_before,
-            priority_after=priority_after,
-        ))
+        )
         self._raise_flags(merged_flags, at, by)
 
     def change_priority(self, priority: Priority, by: str, at: datetime, reason: str) -> None:
@@ -266,16 +273,18 @@ class Case:
         if priority is self.priority:
             raise InvalidTransition(f"case {self.case_id} is already priority {priority}")
         if self.flags.requires_priority_one and priority is not Priority.P1:
-            raise InvalidTransition(
-                f"case {self.case_id} must stay P1 while it has a statutory or safeguarding flag"
-            )
+            raise InvalidTransition(f"case {self.case_id} must stay P1 while it has a statutory or safeguarding flag")
         before = self.priority
         self._bump()
         self.priority = priority
-        self.events.append(PriorityChanged(
-            **self._header(at, by, f"Priority changed from {before} to {priority}"),
-            priority_before=before, priority_after=priority, reason=reason,
-        ))
+        self.events.append(
+            PriorityChanged(
+                **self._header(at, by, f"Priority changed from {before} to {priority}"),
+                priority_before=before,
+                priority_after=priority,
+                reason=reason,
+            )
+        )
 
     def reopen(
         self,
@@ -320,10 +329,15 @@ class Case:
             self.due_date = due_date
         where = "officer kept" if officer_kept else "returned to the allocation queue"
         summary = f"Case reopened (reopen {self.reopen_count}) from referral {referral_id}; {where}"
-        self.events.append(CaseReopened(
-            **self._header(at, by, summary),
-            referral_id=referral_id, reopen_count=self.reopen_count, officer_kept=officer_kept, reason=reason,
-        ))
+        self.events.append(
+            CaseReopened(
+                **self._header(at, by, summary),
+                referral_id=referral_id,
+                reopen_count=self.reopen_count,
+                officer_kept=officer_kept,
+                reason=reason,
+            )
+        )
 
     # ------------------------------------------------------------------ allocation
 
@@ -340,12 +354,17 @@ class Case:
         if self.status is Status.TRIAGED:
             self.status = Status.ALLOCATED
         summary = (
-            f"Allocated to officer {officer_id}" if previous is None
+            f"Allocated to officer {officer_id}"
+            if previous is None
             else f"Reallocated from officer {previous} to officer {officer_id}"
         )
-        self.events.append(CaseAllocated(
-            **self._header(at, by, summary), officer_id=officer_id, previous_officer_id=previous,
-        ))
+        self.events.append(
+            CaseAllocated(
+                **self._header(at, by, summary),
+                officer_id=officer_id,
+                previous_officer_id=previous,
+            )
+        )
 
     # ------------------------------------------------------------------ enquiries
 
@@ -382,30 +401,50 @@ class Case:
         _limit_text(outcome, note)
         asks_about_concern = check is CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION
         if asks_about_concern and status is CheckStatus.DONE and school_safeguarding_concern is None:
-            raise InvalidRecord(
-                "the school discussion check must record whether the school has a safeguarding concern"
-            )
+            raise InvalidRecord("the school discussion check must record whether the school has a safeguarding concern")
         if not asks_about_concern and school_safeguarding_concern is not None:
             raise InvalidRecord("only the school discussion check records a school safeguarding concern")
 
         self._bump()
-        self.checks.append(CheckRecord(
-            check=check, status=status, on=on, officer_id=officer_id, officer_initials=initials,
-            outcome=outcome.strip(), note=note.strip(), recorded_at=at, episode=self.reopen_count,
-            school_safeguarding_concern=school_safeguarding_concern,
-        ))
+        self.checks.append(
+            CheckRecord(
+                check=check,
+                status=status,
+                on=on,
+                officer_id=officer_id,
+                officer_initials=initials,
+                outcome=outcome.strip(),
+                note=note.strip(),
+                recorded_at=at,
+                episode=self.reopen_count,
+                school_safeguarding_concern=school_safeguarding_concern,
+            )
+        )
         self._start_enquiries(at, officer_id)
-        self.events.append(CheckRecorded(
-            **self._header(at, officer_id, f"Check recorded: {check.label}: {LABELS[status]}"),
-            check=check, group=check.group, status=status, on=on, officer_id=officer_id,
-            officer_initials=initials, school_safeguarding_concern=school_safeguarding_concern,
-            outcome=outcome.strip(), note=note.strip(),
-        ))
+        self.events.append(
+            CheckRecorded(
+                **self._header(at, officer_id, f"Check recorded: {check.label}: {LABELS[status]}"),
+                check=check,
+                group=check.group,
+                status=status,
+                on=on,
+                officer_id=officer_id,
+                officer_initials=initials,
+                school_safeguarding_concern=school_safeguarding_concern,
+                outcome=outcome.strip(),
+                note=note.strip(),
+            )
+        )
         if school_safeguarding_concern:
             self._raise_flags(replace(self.flags, safeguarding_concern=True), at, officer_id)
 
     def record_contact(
-        self, method: ContactMethod, at: datetime, officer_id: str, result: ContactResult, note: str,
+        self,
+        method: ContactMethod,
+        at: datetime,
+        officer_id: str,
+        result: ContactResult,
+        note: str,
     ) -> None:
         _require_aware(at)
         self._require_worked("record a contact")
@@ -415,15 +454,26 @@ class Case:
         _limit_text(note)
 
         self._bump()
-        self.contacts.append(ContactRecord(
-            method=method, result=result, at=at, officer_id=officer_id, note=note.strip(),
-            episode=self.reopen_count,
-        ))
+        self.contacts.append(
+            ContactRecord(
+                method=method,
+                result=result,
+                at=at,
+                officer_id=officer_id,
+                note=note.strip(),
+                episode=self.reopen_count,
+            )
+        )
         self._start_enquiries(at, officer_id)
-        self.events.append(ContactRecorded(
-            **self._header(at, officer_id, f"Contact by {LABELS[method]}: {LABELS[result]}"),
-            method=method, result=result, officer_id=officer_id, note=note.strip(),
-        ))
+        self.events.append(
+            ContactRecorded(
+                **self._header(at, officer_id, f"Contact by {LABELS[method]}: {LABELS[result]}"),
+                method=method,
+                result=result,
+                officer_id=officer_id,
+                note=note.strip(),
+            )
+        )
 
     def record_joint_enquiry(
         self,
@@ -447,13 +497,27 @@ class Case:
             raise InvalidRecord("an enquiry cannot be dated in the future")
 
         self._bump()
-        self.joint_enquiries.append(JointEnquiry(
-            party=party, who=who, action=action, on=on, outcome=outcome, recorded_by=by, recorded_at=at,
-        ))
-        self.events.append(JointEnquiryRecorded(
-            **self._header(at, by, f"Joint enquiry recorded: {LABELS[party]}, {on.isoformat()}"),
-            party=party, on=on, who=who, action=action, outcome=outcome,
-        ))
+        self.joint_enquiries.append(
+            JointEnquiry(
+                party=party,
+                who=who,
+                action=action,
+                on=on,
+                outcome=outcome,
+                recorded_by=by,
+                recorded_at=at,
+            )
+        )
+        self.events.append(
+            JointEnquiryRecorded(
+                **self._header(at, by, f"Joint enquiry recorded: {LABELS[party]}, {on.isoformat()}"),
+                party=party,
+                on=on,
+                who=who,
+                action=action,
+                outcome=outcome,
+            )
+        )
 
     def add_note(self, text: str, by: str, at: datetime) -> None:
         """Notes can be added to closed cases too: late information belongs on the record."""
@@ -474,18 +538,17 @@ class Case:
         _limit_text(note)
         self._bump()
         self.social_worker_liaisons.append(SocialWorkerLiaison(by=by, at=at, note=note))
-        self.events.append(SocialWorkerLiaised(
-            **self._header(at, by, "Liaised with the social worker"), note=note,
-        ))
+        self.events.append(
+            SocialWorkerLiaised(
+                **self._header(at, by, "Liaised with the social worker"),
+                note=note,
+            )
+        )
 
     @property
     def social_worker_contact_due(self) -> bool:
         """True until the officer has contacted the social worker of a child open to social care."""
-        return (
-            self.status is not Status.CLOSED
-            and self.flags.open_to_social_care
-            and not self.social_worker_liaisons
-        )
+        return self.status is not Status.CLOSED and self.flags.open_to_social_care and not self.social_worker_liaisons
 
     # ------------------------------------------------------------------ escalation and review
 
@@ -516,18 +579,30 @@ class Case:
             raise EscalationRefused("CME and safeguarding scores apply only to Missing Mondays escalations")
 
         self._bump()
-        self.escalations.append(Escalation(
-            kind=kind, by=by, at=at, cme_score=cme_score, safeguarding_score=safeguarding_score,
-            note=note.strip(), episode=self.reopen_count,
-        ))
+        self.escalations.append(
+            Escalation(
+                kind=kind,
+                by=by,
+                at=at,
+                cme_score=cme_score,
+                safeguarding_score=safeguarding_score,
+                note=note.strip(),
+                episode=self.reopen_count,
+            )
+        )
         summary = f"Escalated to {LABELS[kind]}"
         if kind is EscalationKind.MISSING_MONDAYS:
             self.missing_mondays_pending = True
             summary += f" (CME score {cme_score}, safeguarding score {safeguarding_score})"
-        self.events.append(CaseEscalated(
-            **self._header(at, by, summary),
-            escalation=kind, cme_score=cme_score, safeguarding_score=safeguarding_score, note=note.strip(),
-        ))
+        self.events.append(
+            CaseEscalated(
+                **self._header(at, by, summary),
+                escalation=kind,
+                cme_score=cme_score,
+                safeguarding_score=safeguarding_score,
+                note=note.strip(),
+            )
+        )
         if kind is EscalationKind.MISSING_MONDAYS:
             self._raise_flags(replace(self.flags, whereabouts_unknown=True), at, by)
 
@@ -575,7 +650,10 @@ class Case:
             raise ReviewDecisionRefused("the next review date must be after the sign-off date")
 
         record = ReviewDecisionRecord(
-            risk_band=risk_band, decision=decision, signed_off_by=signed_off_by, signed_off_at=signed_off_at,
+            risk_band=risk_band,
+            decision=decision,
+            signed_off_by=signed_off_by,
+            signed_off_at=signed_off_at,
             next_review_date=next_review_date,
         )
         self._bump()
@@ -584,8 +662,10 @@ class Case:
         closure_authorised_before = self._closure_after_review_pending
         if decision is ReviewDecision.CLOSE and self.outcome is None:
             self.outcome = Outcome(
-                reason=ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, details=ClosureDetails(),
-                recorded_by=signed_off_by, recorded_at=signed_off_at,
+                reason=ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW,
+                details=ClosureDetails(),
+                recorded_by=signed_off_by,
+                recorded_at=signed_off_at,
             )
             self.status = Status.OUTCOME_RECORDED
         elif decision is ReviewDecision.KEEP_OPEN and closure_authorised_before:
@@ -594,23 +674,28 @@ class Case:
         summary = f"Missing Mondays decision signed off: risk {risk_band}, {LABELS[decision]}"
         if next_review_date is not None:
             summary += f", next review {next_review_date.isoformat()}"
-        self.events.append(ReviewDecisionApplied(
-            **self._header(signed_off_at, signed_off_by, summary),
-            risk_band=risk_band, decision=decision, signed_off_by=signed_off_by,
-            next_review_date=next_review_date,
-        ))
+        self.events.append(
+            ReviewDecisionApplied(
+                **self._header(signed_off_at, signed_off_by, summary),
+                risk_band=risk_band,
+                decision=decision,
+                signed_off_by=signed_off_by,
+                next_review_date=next_review_date,
+            )
+        )
 
     @property
     def _closure_after_review_pending(self) -> bool:
-        return (
-            self.outcome is not None
-            and self.outcome.reason is ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW
-        )
+        return self.outcome is not None and self.outcome.reason is ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW
 
     # ------------------------------------------------------------------ outcomes and closure
 
     def record_outcome(
-        self, reason: ClosureReason, by: str, at: datetime, details: ClosureDetails | None = None,
+        self,
+        reason: ClosureReason,
+        by: str,
+        at: datetime,
+        details: ClosureDetails | None = None,
     ) -> None:
         """Record the outcome of the enquiries without closing: the case waits in OUTCOME_RECORDED."""
         _require_aware(at)
@@ -620,7 +705,11 @@ class Case:
         self._record_outcome(reason, details, by, at)
 
     def close(
-        self, reason: ClosureReason, by: str, at: datetime, details: ClosureDetails | None = None,
+        self,
+        reason: ClosureReason,
+        by: str,
+        at: datetime,
+        details: ClosureDetails | None = None,
     ) -> Status:
         """Close the case, or, for a move to another LA not yet acknowledged, record the outcome and wait.
 
@@ -653,10 +742,13 @@ class Case:
         self._bump()
         self.outcome = None
         self.status = self._working_status()
-        self.events.append(OutcomeWithdrawn(
-            **self._header(at, by, f"Outcome withdrawn: {LABELS[withdrawn]}"),
-            withdrawn_reason=withdrawn, explanation=explanation,
-        ))
+        self.events.append(
+            OutcomeWithdrawn(
+                **self._header(at, by, f"Outcome withdrawn: {LABELS[withdrawn]}"),
+                withdrawn_reason=withdrawn,
+                explanation=explanation,
+            )
+        )
 
     def close_as_registered_into_provision(self, school_id: str, at: datetime) -> None:
         """A joiner return shows the child on a school roll: the case closes (App. D)."""
@@ -708,9 +800,7 @@ class Case:
     def _require_closable(self, reason: ClosureReason, details: ClosureDetails) -> None:
         problems = self.closure_problems(reason, details)
         if problems:
-            raise ClosureRefused(
-                f"cannot close case {self.case_id} as {LABELS[reason]}: " + "; ".join(problems)
-            )
+            raise ClosureRefused(f"cannot close case {self.case_id} as {LABELS[reason]}: " + "; ".join(problems))
 
     def _record_outcome(self, reason: ClosureReason, details: ClosureDetails, by: str, at: datetime) -> None:
         self._bump()
@@ -782,11 +872,14 @@ class Case:
             before = self.priority
             self.priority = priority_after
             summary = f"Priority raised from {before} to {priority_after} by the flags raised"
-            self.events.append(PriorityChanged(
-                **self._header(at, actor, summary),
-                priority_before=before, priority_after=priority_after,
-                reason="statutory or safeguarding flag raised",
-            ))
+            self.events.append(
+                PriorityChanged(
+                    **self._header(at, actor, summary),
+                    priority_before=before,
+                    priority_after=priority_after,
+                    reason="statutory or safeguarding flag raised",
+                )
+            )
 
 
 # ---------------------------------------------------------------------- checklist queries
@@ -843,7 +936,8 @@ def route_referral(child_cases: Iterable[Case]) -> ReferralRoute:
     if open_cases:
         return ReferralRoute(RouteAction.ATTACH, open_cases[0].case_id)
     reopenable = [
-        case for case in cases
+        case
+        for case in cases
         if case.closed_at is not None
         and not (case.outcome is not None and case.outcome.reason is ClosureReason.DUPLICATE)
     ]

@@ -45,49 +45,53 @@ class CheckType(StrEnum):
         return CHECK_LABELS[self]
 
 
-CHECK_GROUPS: Mapping[CheckType, CheckGroup] = MappingProxyType({
-    CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION: CheckGroup.EDUCATION,
-    CheckType.NEW_ADDRESS_PROVIDED: CheckGroup.EDUCATION,
-    CheckType.NEW_SCHOOL_DETAILS: CheckGroup.EDUCATION,
-    CheckType.FURTHER_DATABASE_CHECKS: CheckGroup.EDUCATION,
-    CheckType.EHCP: CheckGroup.EDUCATION,
-    CheckType.OTHER_INVOLVEMENT: CheckGroup.EDUCATION,
-    CheckType.SCHOOL_ADMISSIONS: CheckGroup.EDUCATION,
-    CheckType.SOCIAL_CARE_SYSTEM: CheckGroup.SOCIAL_CARE,
-    CheckType.HOME_VISIT: CheckGroup.PARENTS_CARERS,
-    CheckType.DIRECT_EMAIL: CheckGroup.PARENTS_CARERS,
-    CheckType.DIRECT_PHONE: CheckGroup.PARENTS_CARERS,
-    CheckType.HOUSING_BENEFIT_COUNCIL_TAX: CheckGroup.HOUSING_AND_ADDRESS,
-    CheckType.CHILD_HEALTH_ENQUIRY: CheckGroup.NHS,
-    CheckType.NHS_SAFEGUARDING: CheckGroup.NHS,
-    CheckType.INTERNET_SOCIAL_MEDIA: CheckGroup.INTERNET_SOCIAL_MEDIA,
-    CheckType.NAFN: CheckGroup.WHEREABOUTS_UNKNOWN,
-    CheckType.WIDER_CHECKS: CheckGroup.WHEREABOUTS_UNKNOWN,
-    CheckType.GIAP: CheckGroup.WHEREABOUTS_UNKNOWN,
-    CheckType.BORDER_CONTROL: CheckGroup.WHEREABOUTS_UNKNOWN,
-})
+CHECK_GROUPS: Mapping[CheckType, CheckGroup] = MappingProxyType(
+    {
+        CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION: CheckGroup.EDUCATION,
+        CheckType.NEW_ADDRESS_PROVIDED: CheckGroup.EDUCATION,
+        CheckType.NEW_SCHOOL_DETAILS: CheckGroup.EDUCATION,
+        CheckType.FURTHER_DATABASE_CHECKS: CheckGroup.EDUCATION,
+        CheckType.EHCP: CheckGroup.EDUCATION,
+        CheckType.OTHER_INVOLVEMENT: CheckGroup.EDUCATION,
+        CheckType.SCHOOL_ADMISSIONS: CheckGroup.EDUCATION,
+        CheckType.SOCIAL_CARE_SYSTEM: CheckGroup.SOCIAL_CARE,
+        CheckType.HOME_VISIT: CheckGroup.PARENTS_CARERS,
+        CheckType.DIRECT_EMAIL: CheckGroup.PARENTS_CARERS,
+        CheckType.DIRECT_PHONE: CheckGroup.PARENTS_CARERS,
+        CheckType.HOUSING_BENEFIT_COUNCIL_TAX: CheckGroup.HOUSING_AND_ADDRESS,
+        CheckType.CHILD_HEALTH_ENQUIRY: CheckGroup.NHS,
+        CheckType.NHS_SAFEGUARDING: CheckGroup.NHS,
+        CheckType.INTERNET_SOCIAL_MEDIA: CheckGroup.INTERNET_SOCIAL_MEDIA,
+        CheckType.NAFN: CheckGroup.WHEREABOUTS_UNKNOWN,
+        CheckType.WIDER_CHECKS: CheckGroup.WHEREABOUTS_UNKNOWN,
+        CheckType.GIAP: CheckGroup.WHEREABOUTS_UNKNOWN,
+        CheckType.BORDER_CONTROL: CheckGroup.WHEREABOUTS_UNKNOWN,
+    }
+)
 
-CHECK_LABELS: Mapping[CheckType, str] = MappingProxyType({
-    CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION: "Leaver form or discussion with school",
-    CheckType.NEW_ADDRESS_PROVIDED: "New address provided",
-    CheckType.NEW_SCHOOL_DETAILS: "New school details (all siblings)",
-    CheckType.FURTHER_DATABASE_CHECKS: "Further database checks",
-    CheckType.EHCP: "EHCP",
-    CheckType.OTHER_INVOLVEMENT: "Other involvement",
-    CheckType.SCHOOL_ADMISSIONS: "School admissions",
-    CheckType.SOCIAL_CARE_SYSTEM: "Social care system check",
-    CheckType.HOME_VISIT: "Home visit to last known address",
-    CheckType.DIRECT_EMAIL: "Direct contact by email",
-    CheckType.DIRECT_PHONE: "Direct contact by phone",
-    CheckType.HOUSING_BENEFIT_COUNCIL_TAX: "Housing benefit or council tax",
-    CheckType.CHILD_HEALTH_ENQUIRY: "Child health enquiry",
-    CheckType.NHS_SAFEGUARDING: "NHS safeguarding",
-    CheckType.INTERNET_SOCIAL_MEDIA: "Internet and social media",
-    CheckType.NAFN: "NAFN",
-    CheckType.WIDER_CHECKS: "Wider checks",
-    CheckType.GIAP: "GIAP",
-    CheckType.BORDER_CONTROL: "Border control",
-})
+CHECK_LABELS: Mapping[CheckType, str] = MappingProxyType(
+    {
+        CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION: "Leaver form or discussion with school",
+        CheckType.NEW_ADDRESS_PROVIDED: "New address provided",
+        CheckType.NEW_SCHOOL_DETAILS: "New school details (all siblings)",
+        CheckType.FURTHER_DATABASE_CHECKS: "Further database checks",
+        CheckType.EHCP: "EHCP",
+        CheckType.OTHER_INVOLVEMENT: "Other involvement",
+        CheckType.SCHOOL_ADMISSIONS: "School admissions",
+        CheckType.SOCIAL_CARE_SYSTEM: "Social care system check",
+        CheckType.HOME_VISIT: "Home visit to last known address",
+        CheckType.DIRECT_EMAIL: "Direct contact by email",
+        CheckType.DIRECT_PHONE: "Direct contact by phone",
+        CheckType.HOUSING_BENEFIT_COUNCIL_TAX: "Housing benefit or council tax",
+        CheckType.CHILD_HEALTH_ENQUIRY: "Child health enquiry",
+        CheckType.NHS_SAFEGUARDING: "NHS safeguarding",
+        CheckType.INTERNET_SOCIAL_MEDIA: "Internet and social media",
+        CheckType.NAFN: "NAFN",
+        CheckType.WIDER_CHECKS: "Wider checks",
+        CheckType.GIAP: "GIAP",
+        CheckType.BORDER_CONTROL: "Border control",
+    }
+)
 
 STANDARD_CHECKS: tuple[CheckType, ...] = tuple(
     check for check in CheckType if check.group is not CheckGroup.WHEREABOUTS_UNKNOWN

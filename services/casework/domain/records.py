@@ -73,7 +73,13 @@ class CaseFlags:
 
 
 YES_NO_FLAGS: tuple[str, ...] = (
-    "cla", "cp", "cin", "ehcp", "open_to_social_care", "safeguarding_concern", "whereabouts_unknown",
+    "cla",
+    "cp",
+    "cin",
+    "ehcp",
+    "open_to_social_care",
+    "safeguarding_concern",
+    "whereabouts_unknown",
     "joint_enquiries_required",
 )
 

@@ -73,22 +73,41 @@ class ContactResult(StrEnum):
 
 # Which results each method can produce, so the record and the officers' form agree (a letter cannot
 # "see" a child; only a visit finds an address vacant).
-RESULTS_BY_METHOD: Mapping[ContactMethod, frozenset[ContactResult]] = MappingProxyType({
-    ContactMethod.EMAIL: frozenset({
-        ContactResult.NO_RESPONSE, ContactResult.PARENT_RESPONDED, ContactResult.RETURNED_UNDELIVERED,
-    }),
-    ContactMethod.PHONE: frozenset({
-        ContactResult.NO_RESPONSE, ContactResult.SPOKE_TO_PARENT, ContactResult.LEFT_MESSAGE,
-        ContactResult.NUMBER_UNOBTAINABLE,
-    }),
-    ContactMethod.LETTER: frozenset({
-        ContactResult.NO_RESPONSE, ContactResult.PARENT_RESPONDED, ContactResult.RETURNED_UNDELIVERED,
-    }),
-    ContactMethod.HOME_VISIT: frozenset({
-        ContactResult.NO_RESPONSE, ContactResult.SPOKE_TO_PARENT, ContactResult.CHILD_SEEN,
-        ContactResult.ADDRESS_VACANT, ContactResult.LEFT_MESSAGE,
-    }),
-})
+RESULTS_BY_METHOD: Mapping[ContactMethod, frozenset[ContactResult]] = MappingProxyType(
+    {
+        ContactMethod.EMAIL: frozenset(
+            {
+                ContactResult.NO_RESPONSE,
+                ContactResult.PARENT_RESPONDED,
+                ContactResult.RETURNED_UNDELIVERED,
+            }
+        ),
+        ContactMethod.PHONE: frozenset(
+            {
+                ContactResult.NO_RESPONSE,
+                ContactResult.SPOKE_TO_PARENT,
+                ContactResult.LEFT_MESSAGE,
+                ContactResult.NUMBER_UNOBTAINABLE,
+            }
+        ),
+        ContactMethod.LETTER: frozenset(
+            {
+                ContactResult.NO_RESPONSE,
+                ContactResult.PARENT_RESPONDED,
+                ContactResult.RETURNED_UNDELIVERED,
+            }
+        ),
+        ContactMethod.HOME_VISIT: frozenset(
+            {
+                ContactResult.NO_RESPONSE,
+                ContactResult.SPOKE_TO_PARENT,
+                ContactResult.CHILD_SEEN,
+                ContactResult.ADDRESS_VACANT,
+                ContactResult.LEFT_MESSAGE,
+            }
+        ),
+    }
+)
 
 
 class EscalationKind(StrEnum):
@@ -132,43 +151,45 @@ class ClosureReason(StrEnum):
     OTHER = "other"
 
 
-LABELS: Mapping[StrEnum, str] = MappingProxyType({
-    Track.CME_ENQUIRY: "CME enquiry",
-    Track.EXCLUSION_AP: "exclusion, alternative provision not taken up",
-    CheckStatus.DONE: "done",
-    CheckStatus.NOT_APPLICABLE: "not applicable",
-    ContactMethod.EMAIL: "email",
-    ContactMethod.PHONE: "phone",
-    ContactMethod.LETTER: "letter",
-    ContactMethod.HOME_VISIT: "home visit",
-    ContactResult.NO_RESPONSE: "no response",
-    ContactResult.SPOKE_TO_PARENT: "spoke to parent or carer",
-    ContactResult.PARENT_RESPONDED: "parent or carer responded",
-    ContactResult.CHILD_SEEN: "child seen",
-    ContactResult.ADDRESS_VACANT: "address vacant",
-    ContactResult.LEFT_MESSAGE: "message left",
-    ContactResult.RETURNED_UNDELIVERED: "returned undelivered",
-    ContactResult.NUMBER_UNOBTAINABLE: "number unobtainable",
-    EscalationKind.MISSING_MONDAYS: "Missing Mondays",
-    EscalationKind.FAP: "Fair Access Protocol",
-    EscalationKind.SAO: "school attendance order",
-    EscalationKind.S19: "section 19 provision",
-    EscalationKind.CCAS: "CCAS",
-    ReviewDecision.CLOSE: "close",
-    ReviewDecision.KEEP_OPEN: "keep open",
-    JointEnquiryParty.SCHOOL: "school",
-    JointEnquiryParty.LOCAL_AUTHORITY: "local authority",
-    ClosureReason.REGISTERED_INTO_PROVISION: "registered into provision",
-    ClosureReason.MOVED_TO_OTHER_LA: "moved to another local authority",
-    ClosureReason.MOVED_ABROAD: "moved abroad",
-    ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW: (
-        "whereabouts unknown, closed after Missing Mondays review"
-    ),
-    ClosureReason.EHE_CONFIRMED: "elective home education confirmed",
-    ClosureReason.ON_ROLL_NOT_CME: "on a school roll, not CME",
-    ClosureReason.PAST_COMPULSORY_SCHOOL_AGE: "past compulsory school age",
-    ClosureReason.DIED: "died",
-    ClosureReason.DUPLICATE: "duplicate case",
-    ClosureReason.OTHER: "other",
-})
+LABELS: Mapping[StrEnum, str] = MappingProxyType(
+    {
+        Track.CME_ENQUIRY: "CME enquiry",
+        Track.EXCLUSION_AP: "exclusion, alternative provision not taken up",
+        CheckStatus.DONE: "done",
+        CheckStatus.NOT_APPLICABLE: "not applicable",
+        ContactMethod.EMAIL: "email",
+        ContactMethod.PHONE: "phone",
+        ContactMethod.LETTER: "letter",
+        ContactMethod.HOME_VISIT: "home visit",
+        ContactResult.NO_RESPONSE: "no response",
+        ContactResult.SPOKE_TO_PARENT: "spoke to parent or carer",
+        ContactResult.PARENT_RESPONDED: "parent or carer responded",
+        ContactResult.CHILD_SEEN: "child seen",
+        ContactResult.ADDRESS_VACANT: "address vacant",
+        ContactResult.LEFT_MESSAGE: "message left",
+        ContactResult.RETURNED_UNDELIVERED: "returned undelivered",
+        ContactResult.NUMBER_UNOBTAINABLE: "number unobtainable",
+        EscalationKind.MISSING_MONDAYS: "Missing Mondays",
+        EscalationKind.FAP: "Fair Access Protocol",
+        EscalationKind.SAO: "school attendance order",
+        EscalationKind.S19: "section 19 provision",
+        EscalationKind.CCAS: "CCAS",
+        ReviewDecision.CLOSE: "close",
+        ReviewDecision.KEEP_OPEN: "keep open",
+        JointEnquiryParty.SCHOOL: "school",
+        JointEnquiryParty.LOCAL_AUTHORITY: "local authority",
+        ClosureReason.REGISTERED_INTO_PROVISION: "registered into provision",
+        ClosureReason.MOVED_TO_OTHER_LA: "moved to another local authority",
+        ClosureReason.MOVED_ABROAD: "moved abroad",
+        ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW: (
+            "whereabouts unknown, closed after Missing Mondays review"
+        ),
+        ClosureReason.EHE_CONFIRMED: "elective home education confirmed",
+        ClosureReason.ON_ROLL_NOT_CME: "on a school roll, not CME",
+        ClosureReason.PAST_COMPULSORY_SCHOOL_AGE: "past compulsory school age",
+        ClosureReason.DIED: "died",
+        ClosureReason.DUPLICATE: "duplicate case",
+        ClosureReason.OTHER: "other",
+    }
+)
 """Plain-English labels for timeline summaries and the officers' UI."""

@@ -75,16 +75,26 @@ def record_checks(case: Case, checks: Iterable[CheckType], *, when: datetime | N
     for check in checks:
         if check is CheckType.EHCP:
             case.record_check(
-                check, CheckStatus.NOT_APPLICABLE, on=moment.date(), officer_id=OFFICER,
-                officer_initials="ab", outcome="", note="No EHCP held", at=moment,
+                check,
+                CheckStatus.NOT_APPLICABLE,
+                on=moment.date(),
+                officer_id=OFFICER,
+                officer_initials="ab",
+                outcome="",
+                note="No EHCP held",
+                at=moment,
             )
             continue
         case.record_check(
-            check, CheckStatus.DONE, on=moment.date(), officer_id=OFFICER, officer_initials="ab",
-            outcome="No trace", note="", at=moment,
-            school_safeguarding_concern=(
-                False if check is CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION else None
-            ),
+            check,
+            CheckStatus.DONE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome="No trace",
+            note="",
+            at=moment,
+            school_safeguarding_concern=(False if check is CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION else None),
         )
 
 
@@ -95,12 +105,19 @@ def case_with_full_checklist(case_id: str = "case-1", **kwargs: Any) -> Case:
 
 
 def escalated_to_missing_mondays(
-    case_id: str = "case-1", *, cme_score: int = 5, safeguarding_score: int = 1,
+    case_id: str = "case-1",
+    *,
+    cme_score: int = 5,
+    safeguarding_score: int = 1,
 ) -> Case:
     case = case_with_full_checklist(case_id)
     case.escalate(
-        EscalationKind.MISSING_MONDAYS, TEAM_LEAD, at(days=2),
-        cme_score=cme_score, safeguarding_score=safeguarding_score, note="Left the country, no destination",
+        EscalationKind.MISSING_MONDAYS,
+        TEAM_LEAD,
+        at(days=2),
+        cme_score=cme_score,
+        safeguarding_score=safeguarding_score,
+        note="Left the country, no destination",
     )
     return case
 
@@ -108,6 +125,11 @@ def escalated_to_missing_mondays(
 def record_joint_enquiries(case: Case) -> None:
     for party in JointEnquiryParty:
         case.record_joint_enquiry(
-            party, who=f"{party} officer", action="Called all contacts", on=at().date(), outcome="Not found",
-            by=OFFICER, at=at(hours=2),
+            party,
+            who=f"{party} officer",
+            action="Called all contacts",
+            on=at().date(),
+            outcome="Not found",
+            by=OFFICER,
+            at=at(hours=2),
         )

@@ -14,11 +14,23 @@ P = Permission
 EXPECTED = {
     Role.CME_OFFICER: {P.VIEW_OWN_AND_TEAM_CASES, P.RECORD_CHECK, P.RECORD_CONTACT, P.ADD_NOTE, P.CLOSE_CASE},
     Role.ENGAGEMENT_MANAGER: {
-        P.VIEW_ALL_CASES, P.TRIAGE_QUEUE, P.ALLOCATE, P.ESCALATE, P.ADD_NOTE, P.CLOSE_CASE, P.VIEW_REPORTS,
+        P.VIEW_ALL_CASES,
+        P.TRIAGE_QUEUE,
+        P.ALLOCATE,
+        P.ESCALATE,
+        P.ADD_NOTE,
+        P.CLOSE_CASE,
+        P.VIEW_REPORTS,
     },
     Role.LEAD_OFFICER: {
-        P.VIEW_ALL_CASES, P.TRIAGE_QUEUE, P.RECORD_CHECK, P.RECORD_CONTACT, P.ADD_NOTE, P.ESCALATE,
-        P.CLOSE_CASE, P.VIEW_REPORTS,
+        P.VIEW_ALL_CASES,
+        P.TRIAGE_QUEUE,
+        P.RECORD_CHECK,
+        P.RECORD_CONTACT,
+        P.ADD_NOTE,
+        P.ESCALATE,
+        P.CLOSE_CASE,
+        P.VIEW_REPORTS,
     },
     Role.GROUP_MANAGER: {P.VIEW_ALL_CASES, P.VIEW_REPORTS, P.VIEW_AUDIT_LOG},
     Role.SENIOR_OFFICER: {P.VIEW_ALL_CASES, P.SIGN_OFF_CLOSURE, P.VIEW_REPORTS, P.VIEW_AUDIT_LOG},
@@ -65,7 +77,9 @@ def officer(team_id: str | None = "team-a") -> Actor:
     ids=["own-case", "team-case", "team-unallocated", "other-team", "no-team"],
 )
 def test_officers_see_their_own_and_their_team_cases(
-    owner: str | None, team: str | None, visible: bool,
+    owner: str | None,
+    team: str | None,
+    visible: bool,
 ) -> None:
     assert can_view_case(officer(), owner, team) is visible
 
@@ -76,7 +90,8 @@ def test_an_officer_without_a_team_sees_only_own_cases() -> None:
 
 
 @pytest.mark.parametrize(
-    "role", [Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER, Role.SENIOR_OFFICER],
+    "role",
+    [Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER, Role.SENIOR_OFFICER],
 )
 def test_managers_lead_and_senior_see_all_cases(role: Role) -> None:
     assert can_view_case(Actor("user-9", frozenset({role}), "team-z"), "officer-2", "team-b")

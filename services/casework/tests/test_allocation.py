@@ -25,13 +25,20 @@ def test_queue_orders_by_priority_then_due_date_then_opened_at() -> None:
     p2_due_soon = open_case("p2-due-soon", priority=Priority.P2, due_date=date(2026, 3, 20))
     p2_due_later = open_case("p2-due-later", priority=Priority.P2, due_date=date(2026, 3, 25))
     p2_same_due_opened_later = open_case(
-        "p2-opened-later", priority=Priority.P2, due_date=date(2026, 3, 20), opened_at=at(hours=3),
+        "p2-opened-later",
+        priority=Priority.P2,
+        due_date=date(2026, 3, 20),
+        opened_at=at(hours=3),
     )
 
     ordered = queue_order([p3_early, p2_due_later, p2_same_due_opened_later, p1_late, p2_due_soon])
 
     assert [case.case_id for case in ordered] == [
-        "p1-late", "p2-due-soon", "p2-opened-later", "p2-due-later", "p3-early",
+        "p1-late",
+        "p2-due-soon",
+        "p2-opened-later",
+        "p2-due-later",
+        "p3-early",
     ]
 
 

@@ -89,9 +89,7 @@ def test_a_deleted_entry_breaks_the_chain_where_it_was() -> None:
 def test_a_deleted_entry_with_renumbering_still_breaks_the_chain() -> None:
     sealed = chain()
     del sealed[1]
-    renumbered = [
-        HashedEntry(replace(item.entry, seq=index), item.hash) for index, item in enumerate(sealed, 1)
-    ]
+    renumbered = [HashedEntry(replace(item.entry, seq=index), item.hash) for index, item in enumerate(sealed, 1)]
 
     assert verify_chain(renumbered).first_broken_seq == 2
 
@@ -120,9 +118,7 @@ def test_truncation_is_caught_against_a_checkpoint() -> None:
 def test_a_rewritten_chain_is_caught_against_a_checkpoint() -> None:
     original = chain()
     head = ChainAnchor(seq=5, hash=original[-1].hash)
-    rewritten = seal([
-        replace(entry, actor_id="officer-9") if entry.seq == 2 else entry for entry in entries()
-    ])
+    rewritten = seal([replace(entry, actor_id="officer-9") if entry.seq == 2 else entry for entry in entries()])
 
     assert verify_chain(rewritten).ok
     report = verify_chain(rewritten, expected_head=head)

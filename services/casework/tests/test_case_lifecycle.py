@@ -98,14 +98,22 @@ def test_happy_path_from_triage_to_closure_records_each_step() -> None:
 
     record_checks(case, [CheckType.NEW_SCHOOL_DETAILS], when=at(days=2))
     status = case.close(
-        ClosureReason.REGISTERED_INTO_PROVISION, OFFICER, at(days=3), ClosureDetails(school_id="school-22"),
+        ClosureReason.REGISTERED_INTO_PROVISION,
+        OFFICER,
+        at(days=3),
+        ClosureDetails(school_id="school-22"),
     )
 
     assert status is Status.CLOSED
     assert case.closed_at == at(days=3)
     assert case.outcome is not None and case.outcome.details.school_id == "school-22"
     assert [type(event) for event in case.events] == [
-        CaseOpened, CaseAllocated, EnquiriesStarted, ContactRecorded, CheckRecorded, CaseClosed,
+        CaseOpened,
+        CaseAllocated,
+        EnquiriesStarted,
+        ContactRecorded,
+        CheckRecorded,
+        CaseClosed,
     ]
     assert case.version == 5
     assert [event.case_version for event in case.events] == [1, 2, 3, 3, 4, 5]
@@ -137,7 +145,11 @@ def test_recording_enquiries_before_allocation_is_refused() -> None:
         lambda case: case.allocate("officer-2", TEAM_LEAD, at(days=5)),
         lambda case: record_checks(case, [CheckType.GIAP], when=at(days=5)),
         lambda case: case.record_contact(
-            ContactMethod.LETTER, at(days=5), OFFICER, ContactResult.NO_RESPONSE, "",
+            ContactMethod.LETTER,
+            at(days=5),
+            OFFICER,
+            ContactResult.NO_RESPONSE,
+            "",
         ),
         lambda case: case.attach_referral("referral-2", Priority.P1, at(days=5)),
         lambda case: case.close(ClosureReason.DIED, OFFICER, at(days=5)),
@@ -149,8 +161,17 @@ def test_recording_enquiries_before_allocation_is_refused() -> None:
         record_joint_enquiries,
     ],
     ids=[
-        "allocate", "check", "contact", "attach", "close", "priority", "joiner", "escalate", "review",
-        "outcome", "joint-enquiry",
+        "allocate",
+        "check",
+        "contact",
+        "attach",
+        "close",
+        "priority",
+        "joiner",
+        "escalate",
+        "review",
+        "outcome",
+        "joint-enquiry",
     ],
 )
 def test_commands_on_a_closed_case_raise_and_change_nothing(command: object) -> None:
@@ -342,25 +363,72 @@ def test_check_validation() -> None:
     moment = at(days=1)
 
     with pytest.raises(InvalidRecord, match="initials"):
-        case.record_check(CheckType.GIAP, CheckStatus.DONE, on=moment.date(), officer_id=OFFICER,
-                          officer_initials="a1", outcome="No trace", note="", at=moment)
+        case.record_check(
+            CheckType.GIAP,
+            CheckStatus.DONE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="a1",
+            outcome="No trace",
+            note="",
+            at=moment,
+        )
     with pytest.raises(InvalidRecord, match="future"):
-        case.record_check(CheckType.GIAP, CheckStatus.DONE, on=date(2026, 3, 4), officer_id=OFFICER,
-                          officer_initials="ab", outcome="No trace", note="", at=moment)
+        case.record_check(
+            CheckType.GIAP,
+            CheckStatus.DONE,
+            on=date(2026, 3, 4),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome="No trace",
+            note="",
+            at=moment,
+        )
     with pytest.raises(InvalidRecord, match="outcome"):
-        case.record_check(CheckType.GIAP, CheckStatus.DONE, on=moment.date(), officer_id=OFFICER,
-                          officer_initials="ab", outcome=" ", note="", at=moment)
+        case.record_check(
+            CheckType.GIAP,
+            CheckStatus.DONE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome=" ",
+            note="",
+            at=moment,
+        )
     with pytest.raises(InvalidRecord, match="not applicable"):
-        case.record_check(CheckType.GIAP, CheckStatus.NOT_APPLICABLE, on=moment.date(), officer_id=OFFICER,
-                          officer_initials="ab", outcome="", note="", at=moment)
+        case.record_check(
+            CheckType.GIAP,
+            CheckStatus.NOT_APPLICABLE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome="",
+            note="",
+            at=moment,
+        )
     with pytest.raises(InvalidRecord, match="safeguarding concern"):
-        case.record_check(CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION, CheckStatus.DONE, on=moment.date(),
-                          officer_id=OFFICER, officer_initials="ab", outcome="Spoke to DSL", note="",
-                          at=moment)
+        case.record_check(
+            CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION,
+            CheckStatus.DONE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome="Spoke to DSL",
+            note="",
+            at=moment,
+        )
     with pytest.raises(InvalidRecord, match="only the school discussion"):
-        case.record_check(CheckType.GIAP, CheckStatus.DONE, on=moment.date(), officer_id=OFFICER,
-                          officer_initials="ab", outcome="No trace", note="", at=moment,
-                          school_safeguarding_concern=True)
+        case.record_check(
+            CheckType.GIAP,
+            CheckStatus.DONE,
+            on=moment.date(),
+            officer_id=OFFICER,
+            officer_initials="ab",
+            outcome="No trace",
+            note="",
+            at=moment,
+            school_safeguarding_concern=True,
+        )
     assert case.checks == []
     assert case.status is Status.ALLOCATED
 
@@ -369,9 +437,17 @@ def test_school_safeguarding_concern_flags_the_case_and_makes_it_p1() -> None:
     case = allocated_case(priority=Priority.P3)
     moment = at(days=1)
 
-    case.record_check(CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION, CheckStatus.DONE, on=moment.date(),
-                      officer_id=OFFICER, officer_initials="ab", outcome="Spoke to DSL", note="", at=moment,
-                      school_safeguarding_concern=True)
+    case.record_check(
+        CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION,
+        CheckStatus.DONE,
+        on=moment.date(),
+        officer_id=OFFICER,
+        officer_initials="ab",
+        outcome="Spoke to DSL",
+        note="",
+        at=moment,
+        school_safeguarding_concern=True,
+    )
 
     assert case.flags.safeguarding_concern
     assert case.priority is Priority.P1
@@ -398,8 +474,13 @@ def test_contact_result_must_fit_the_method(method: ContactMethod, result: Conta
 def test_contact_is_recorded_with_a_safe_summary() -> None:
     case = allocated_case()
 
-    case.record_contact(ContactMethod.HOME_VISIT, at(days=1), OFFICER, ContactResult.ADDRESS_VACANT,
-                        f"Neighbour says {CHILD_GIVEN_NAME} left")
+    case.record_contact(
+        ContactMethod.HOME_VISIT,
+        at(days=1),
+        OFFICER,
+        ContactResult.ADDRESS_VACANT,
+        f"Neighbour says {CHILD_GIVEN_NAME} left",
+    )
 
     assert case.contacts[0].result is ContactResult.ADDRESS_VACANT
     event = case.events[-1]
@@ -460,8 +541,9 @@ def test_move_to_another_la_waits_for_acknowledgement_then_closes() -> None:
 def test_move_to_another_la_already_acknowledged_closes_at_once() -> None:
     case = allocated_case()
 
-    status = case.close(ClosureReason.MOVED_TO_OTHER_LA, OFFICER, at(days=2),
-                        ClosureDetails(la_code="123", acknowledged=True))
+    status = case.close(
+        ClosureReason.MOVED_TO_OTHER_LA, OFFICER, at(days=2), ClosureDetails(la_code="123", acknowledged=True)
+    )
 
     assert status is Status.CLOSED
 
@@ -479,7 +561,9 @@ def test_move_to_another_la_already_acknowledged_closes_at_once() -> None:
     ],
 )
 def test_closure_reasons_require_their_details(
-    reason: ClosureReason, details: ClosureDetails, message: str,
+    reason: ClosureReason,
+    details: ClosureDetails,
+    message: str,
 ) -> None:
     case = allocated_case()
 
@@ -493,8 +577,11 @@ def test_closure_reasons_require_their_details(
 @pytest.mark.parametrize(
     "reason",
     [
-        ClosureReason.MOVED_ABROAD, ClosureReason.EHE_CONFIRMED, ClosureReason.ON_ROLL_NOT_CME,
-        ClosureReason.PAST_COMPULSORY_SCHOOL_AGE, ClosureReason.DIED,
+        ClosureReason.MOVED_ABROAD,
+        ClosureReason.EHE_CONFIRMED,
+        ClosureReason.ON_ROLL_NOT_CME,
+        ClosureReason.PAST_COMPULSORY_SCHOOL_AGE,
+        ClosureReason.DIED,
     ],
 )
 def test_closure_reasons_without_required_details_close(reason: ClosureReason) -> None:

@@ -29,9 +29,13 @@ from services.casework.tests.factories import (
 
 APP_F_GROUPS = {
     CheckGroup.EDUCATION: {
-        CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION, CheckType.NEW_ADDRESS_PROVIDED,
-        CheckType.NEW_SCHOOL_DETAILS, CheckType.FURTHER_DATABASE_CHECKS, CheckType.EHCP,
-        CheckType.OTHER_INVOLVEMENT, CheckType.SCHOOL_ADMISSIONS,
+        CheckType.LEAVER_FORM_OR_SCHOOL_DISCUSSION,
+        CheckType.NEW_ADDRESS_PROVIDED,
+        CheckType.NEW_SCHOOL_DETAILS,
+        CheckType.FURTHER_DATABASE_CHECKS,
+        CheckType.EHCP,
+        CheckType.OTHER_INVOLVEMENT,
+        CheckType.SCHOOL_ADMISSIONS,
     },
     CheckGroup.SOCIAL_CARE: {CheckType.SOCIAL_CARE_SYSTEM},
     CheckGroup.PARENTS_CARERS: {CheckType.HOME_VISIT, CheckType.DIRECT_EMAIL, CheckType.DIRECT_PHONE},
@@ -39,7 +43,10 @@ APP_F_GROUPS = {
     CheckGroup.NHS: {CheckType.CHILD_HEALTH_ENQUIRY, CheckType.NHS_SAFEGUARDING},
     CheckGroup.INTERNET_SOCIAL_MEDIA: {CheckType.INTERNET_SOCIAL_MEDIA},
     CheckGroup.WHEREABOUTS_UNKNOWN: {
-        CheckType.NAFN, CheckType.WIDER_CHECKS, CheckType.GIAP, CheckType.BORDER_CONTROL,
+        CheckType.NAFN,
+        CheckType.WIDER_CHECKS,
+        CheckType.GIAP,
+        CheckType.BORDER_CONTROL,
     },
 }
 
@@ -106,8 +113,13 @@ def test_joint_enquiries_need_both_school_and_la_evidence() -> None:
     assert not joint_enquiries_evidenced(case)
 
     case.record_joint_enquiry(
-        vocabulary.JointEnquiryParty.SCHOOL, who="School attendance lead", action="Called emergency contacts",
-        on=at().date(), outcome="No answer", by=OFFICER, at=at(hours=2),
+        vocabulary.JointEnquiryParty.SCHOOL,
+        who="School attendance lead",
+        action="Called emergency contacts",
+        on=at().date(),
+        outcome="No answer",
+        by=OFFICER,
+        at=at(hours=2),
     )
     assert not joint_enquiries_evidenced(case)
 
@@ -123,8 +135,13 @@ def test_yes_no_flags_cover_every_boolean_flag() -> None:
 @pytest.mark.parametrize(
     "enum",
     [
-        vocabulary.Track, vocabulary.CheckStatus, vocabulary.ContactMethod, vocabulary.ContactResult,
-        vocabulary.EscalationKind, vocabulary.ReviewDecision, vocabulary.JointEnquiryParty,
+        vocabulary.Track,
+        vocabulary.CheckStatus,
+        vocabulary.ContactMethod,
+        vocabulary.ContactResult,
+        vocabulary.EscalationKind,
+        vocabulary.ReviewDecision,
+        vocabulary.JointEnquiryParty,
         vocabulary.ClosureReason,
     ],
 )

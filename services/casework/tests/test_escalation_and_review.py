@@ -64,8 +64,13 @@ def test_missing_mondays_scores_must_be_one_to_five(cme_score: int, safeguarding
     case = case_with_full_checklist()
 
     with pytest.raises(EscalationRefused, match="from 1 to 5"):
-        case.escalate(EscalationKind.MISSING_MONDAYS, TEAM_LEAD, at(days=2),
-                      cme_score=cme_score, safeguarding_score=safeguarding_score)
+        case.escalate(
+            EscalationKind.MISSING_MONDAYS,
+            TEAM_LEAD,
+            at(days=2),
+            cme_score=cme_score,
+            safeguarding_score=safeguarding_score,
+        )
 
 
 def test_missing_mondays_escalation_marks_the_case_whereabouts_unknown_and_pending() -> None:
@@ -75,7 +80,9 @@ def test_missing_mondays_escalation_marks_the_case_whereabouts_unknown_and_pendi
     assert case.flags.whereabouts_unknown
     escalated = next(event for event in case.events if isinstance(event, CaseEscalated))
     assert (escalated.escalation, escalated.cme_score, escalated.safeguarding_score) == (
-        EscalationKind.MISSING_MONDAYS, 4, 2,
+        EscalationKind.MISSING_MONDAYS,
+        4,
+        2,
     )
     assert escalated.summary == "Escalated to Missing Mondays (CME score 4, safeguarding score 2)"
     assert isinstance(case.events[-1], FlagsRaised)
@@ -100,7 +107,8 @@ def test_missing_mondays_needs_joint_enquiry_evidence_when_the_deletion_ground_r
 
 
 @pytest.mark.parametrize(
-    "kind", [EscalationKind.FAP, EscalationKind.SAO, EscalationKind.S19, EscalationKind.CCAS],
+    "kind",
+    [EscalationKind.FAP, EscalationKind.SAO, EscalationKind.S19, EscalationKind.CCAS],
 )
 def test_other_escalations_need_no_checklist_and_take_no_scores(kind: EscalationKind) -> None:
     case = allocated_case()
@@ -215,7 +223,11 @@ def test_next_review_date_must_follow_the_sign_off() -> None:
 
     with pytest.raises(ReviewDecisionRefused, match="after the sign-off"):
         case.apply_review_decision(
-            RiskBand.HI, ReviewDecision.KEEP_OPEN, SENIOR, SIGNED_OFF, SIGNED_OFF.date(),
+            RiskBand.HI,
+            ReviewDecision.KEEP_OPEN,
+            SENIOR,
+            SIGNED_OFF,
+            SIGNED_OFF.date(),
         )
 
 

@@ -7,9 +7,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from cme_runtime.service import ServiceRuntime
 from contracts.events.intake_v1 import LeaverSubmitted, Problem
 from services.intake.service import IntakeService, Outcome
-from cme_runtime.service import ServiceRuntime
 
 # Schema failures are turned into the same problem list as rule failures, worded for a school administrator.
 _SCHEMA_MESSAGES = {
@@ -49,8 +49,14 @@ def schema_problems(error: RequestValidationError) -> list[Problem]:
         field = ".".join(location) or "submission"
         readable = field.replace("_", " ").replace(".", " ")
         template = _SCHEMA_MESSAGES.get(item.get("type", ""), "Check {field}")
-        problems.append(Problem(field=field, message=template.format(field=readable).capitalize()
-                                if template.startswith("{") else template.format(field=readable)))
+        problems.append(
+            Problem(
+                field=field,
+                message=template.format(field=readable).capitalize()
+                if template.startswith("{")
+                else template.format(field=readable),
+            )
+        )
     return problems
 
 
@@ -62,8 +68,12 @@ def _submission_field(body: Any, name: str) -> str | None:
 
 def outcome_response(outcome: Outcome) -> JSONResponse:
     if outcome.accepted:
-        payload = Accepted(submission_id=str(outcome.submission_id), referral_id=str(outcome.referral_id),
-                           child_id=str(outcome.child_id), duplicate=outcome.duplicate)
+        payload = Accepted(
+            submission_id=str(outcome.submission_id),
+            referral_id=str(outcome.referral_id),
+            child_id=str(outcome.child_id),
+            duplicate=outcome.duplicate,
+        )
         return JSONResponse(payload.model_dump(), status_code=200 if outcome.duplicate else 202)
     rejected = Rejected(submission_id=outcome.submission_id, problems=list(outcome.problems))
     return JSONResponse(rejected.model_dump(), status_code=422)
@@ -76,8 +86,10 @@ def add_routes(app: FastAPI, runtime: ServiceRuntime, service: IntakeService) ->
         "/submissions/leaver",
         status_code=202,
         response_model=Accepted,
-        responses={200: {"model": Accepted, "description": "Already received: the first outcome"},
-                   422: {"model": Rejected, "description": "Every problem with the submission"}},
+        responses={
+            200: {"model": Accepted, "description": "Already received: the first outcome"},
+            422: {"model": Rejected, "description": "Every problem with the submission"},
+        },
         summary="Submit a school leaver (deletion) return",
     )
     async def submit_leaver(submission: LeaverSubmitted) -> JSONResponse:

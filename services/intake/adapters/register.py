@@ -21,11 +21,18 @@ class RegisterResolution:
     reasons: tuple[str, ...]
 
 
-def _record(row: Mapping[str, Any]) -> PersonRecord:
+def _record(row: Mapping[Any, Any]) -> PersonRecord:
     return PersonRecord(
-        given_name=row["given_name"], family_name=row["family_name"], middle_names=row["middle_names"],
-        date_of_birth=row["date_of_birth"], sex=row["sex"], upn=row["upn"], former_upns=tuple(row["former_upns"]),
-        nhs_number=row["nhs_number"], postcode=row["postcode"], address_line=row["address_line"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        middle_names=row["middle_names"],
+        date_of_birth=row["date_of_birth"],
+        sex=row["sex"],
+        upn=row["upn"],
+        former_upns=tuple(row["former_upns"]),
+        nhs_number=row["nhs_number"],
+        postcode=row["postcode"],
+        address_line=row["address_line"],
     )
 
 
@@ -35,11 +42,17 @@ class ChildRegister:
         # Two submissions about one new child at the same moment must not create two children.
         for key in keys:
             await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-        rows = (await session.execute(
-            select(children).where(children.c.child_id.in_(
-                select(child_keys.c.child_id).where(child_keys.c.key.in_(keys))
-            ))
-        )).mappings().all()
+        rows = (
+            (
+                await session.execute(
+                    select(children).where(
+                        children.c.child_id.in_(select(child_keys.c.child_id).where(child_keys.c.key.in_(keys)))
+                    )
+                )
+            )
+            .mappings()
+            .all()
+        )
         resolution = resolve(record, [(str(row["child_id"]), _record(row)) for row in rows])
         decision = resolution.decision.value
         best = resolution.best
@@ -57,12 +70,22 @@ class ChildRegister:
 
     async def _add_child(self, session: AsyncSession, record: PersonRecord) -> UUID:
         child_id = uuid4()
-        await session.execute(children.insert().values(
-            child_id=child_id, given_name=record.given_name, family_name=record.family_name,
-            middle_names=record.middle_names, date_of_birth=record.date_of_birth, sex=record.sex, upn=record.upn,
-            former_upns=list(record.former_upns), nhs_number=record.nhs_number, postcode=record.postcode,
-            address_line=record.address_line, household_key=household_key(record),
-        ))
+        await session.execute(
+            children.insert().values(
+                child_id=child_id,
+                given_name=record.given_name,
+                family_name=record.family_name,
+                middle_names=record.middle_names,
+                date_of_birth=record.date_of_birth,
+                sex=record.sex,
+                upn=record.upn,
+                former_upns=list(record.former_upns),
+                nhs_number=record.nhs_number,
+                postcode=record.postcode,
+                address_line=record.address_line,
+                household_key=household_key(record),
+            )
+        )
         return child_id
 
     async def _index(self, session: AsyncSession, child_id: UUID, keys: list[str]) -> None:

@@ -251,9 +251,7 @@ class _PupilReader:
 
     def _looked_after(self) -> tuple[bool, str | None]:
         looked_after = _find(self._pupil, "LookedAfter")
-        in_care = (
-            self._boolean(looked_after, "InCare", "LookedAfter/InCare") if looked_after is not None else None
-        )
+        in_care = self._boolean(looked_after, "InCare", "LookedAfter/InCare") if looked_after is not None else None
         return bool(in_care), _text(looked_after, "CareAuthority")
 
     def _sen_provision(self) -> str | None:
@@ -276,9 +274,7 @@ class _PupilReader:
                     estab=_text(school, "Estab"),
                     school_name=_text(school, "SchoolName"),
                     entry_date=self._date(school, "EntryDate", f"{field}/EntryDate", "School entry date"),
-                    leaving_date=self._date(
-                        school, "LeavingDate", f"{field}/LeavingDate", "School leaving date"
-                    ),
+                    leaving_date=self._date(school, "LeavingDate", f"{field}/LeavingDate", "School leaving date"),
                     leaving_reason=_text(school, "LeavingReason"),
                 )
             )
@@ -303,9 +299,7 @@ class _PupilReader:
                     email=_email(contact),
                     address=_address(address) if address is not None else None,
                     address_as_pupil=bool(
-                        self._boolean(
-                            contact, "AddressAsPupil", f"Contacts/Contact[{position}]/AddressAsPupil"
-                        )
+                        self._boolean(contact, "AddressAsPupil", f"Contacts/Contact[{position}]/AddressAsPupil")
                     ),
                 )
             )

@@ -135,6 +135,4 @@ def load_establishments_csv(path_or_text: Path | str, home_la_code: str) -> Scho
     missing = [column for column in GIAS_COLUMNS if column not in (reader.fieldnames or ())]
     if missing:
         raise ValueError(f"The establishments CSV has no column: {', '.join(missing)}")
-    return SchoolDirectory(
-        (_school_from_row(row, reader.line_num) for row in reader), home_la_code=home_la_code
-    )
+    return SchoolDirectory((_school_from_row(row, reader.line_num) for row in reader), home_la_code=home_la_code)

@@ -194,9 +194,7 @@ def _ground_code_problem(code: str, on: date, field: str) -> tuple[LeavingGround
         return None, [Problem(field, message)]
     if ground.accepted_until is not None and on > ground.accepted_until:
         removed_on = ground.accepted_until + timedelta(days=1)
-        return None, [
-            Problem(field, f"Select a different reason. This reason was removed on {_long_date(removed_on)}")
-        ]
+        return None, [Problem(field, f"Select a different reason. This reason was removed on {_long_date(removed_on)}")]
     return ground, []
 
 

@@ -121,9 +121,7 @@ def test_the_500_pupil_file_carries_the_variety_the_generator_makes(five_hundred
     ("name", "pupils", "malformed_at"),
     [("ctf_500_one_malformed.xml", 500, MALFORMED_POSITION), ("ctf_3_valid.xml", 3, None)],
 )
-def test_the_committed_fixtures_are_what_the_generator_makes(
-    name: str, pupils: int, malformed_at: int | None
-) -> None:
+def test_the_committed_fixtures_are_what_the_generator_makes(name: str, pupils: int, malformed_at: int | None) -> None:
     assert (FIXTURES / name).read_bytes() == make_ctf.build_ctf(pupils, malformed_at=malformed_at)
 
 
@@ -279,9 +277,7 @@ def test_a_file_with_no_pupils_is_read() -> None:
 
 
 def test_a_lost_pupil_file_is_recognised() -> None:
-    result = parse_ctf(
-        _ctf(_pupil(), header_extra="<DestSchool><LEA>XXX</LEA><Estab>XXXX</Estab></DestSchool>")
-    )
+    result = parse_ctf(_ctf(_pupil(), header_extra="<DestSchool><LEA>XXX</LEA><Estab>XXXX</Estab></DestSchool>"))
 
     assert result.header.is_lost_pupil_file
 
@@ -308,9 +304,7 @@ def test_a_pupil_with_an_invalid_upn_is_reported_without_the_upn() -> None:
 
 
 def test_an_invalid_former_upn_is_reported() -> None:
-    result = parse_ctf(
-        _ctf(_pupil(extra="<BasicDetails><FormerUPN>A801200005001</FormerUPN></BasicDetails>"))
-    )
+    result = parse_ctf(_ctf(_pupil(extra="<BasicDetails><FormerUPN>A801200005001</FormerUPN></BasicDetails>")))
 
     assert [problem.field for problem in _only_problem(result)] == ["BasicDetails/FormerUPN"]
 
@@ -431,9 +425,7 @@ DOCTYPE_REFUSED = "The file contains a document type declaration (DOCTYPE), whic
         EXTERNAL_ENTITY,
         EXTERNAL_DTD,
         PARAMETER_ENTITY,
-        EXTERNAL_ENTITY.decode()
-        .replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>')
-        .encode("utf-16"),
+        EXTERNAL_ENTITY.decode().replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>').encode("utf-16"),
     ],
     ids=["billion-laughs", "external-entity", "external-dtd", "parameter-entity", "external-entity-utf16"],
 )

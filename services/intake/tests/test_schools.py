@@ -34,9 +34,7 @@ def test_the_reference_file_has_fictional_schools_in_county_and_next_door(direct
 
 
 def test_the_reference_file_has_well_formed_postcodes(directory: SchoolDirectory) -> None:
-    assert all(
-        normalise_postcode(school.postcode, allow_bfpo=False) == school.postcode for school in directory
-    )
+    assert all(normalise_postcode(school.postcode, allow_bfpo=False) == school.postcode for school in directory)
 
 
 def test_a_school_is_read_with_all_its_fields(directory: SchoolDirectory) -> None:
@@ -118,9 +116,7 @@ def test_a_reused_dfe_number_finds_the_open_school() -> None:
 
 
 def test_short_codes_are_zero_padded() -> None:
-    directory = load_establishments_csv(
-        _csv("990200,85,7,Tiny School (fictional),Primary,Open,WR5 2NP"), "085"
-    )
+    directory = load_establishments_csv(_csv("990200,85,7,Tiny School (fictional),Primary,Open,WR5 2NP"), "085")
 
     school = directory.lookup("0850007")
     assert school is not None
@@ -142,9 +138,7 @@ def test_extra_columns_are_ignored_and_column_order_does_not_matter() -> None:
 
 def test_a_windows_1252_file_from_gias_is_read(tmp_path: Path) -> None:
     path = tmp_path / "edubasealldata.csv"
-    path.write_bytes(
-        _csv("990400,885,2400,École Élan Primary (fictional),Primary,Open,WR5 2NP").encode("cp1252")
-    )
+    path.write_bytes(_csv("990400,885,2400,École Élan Primary (fictional),Primary,Open,WR5 2NP").encode("cp1252"))
 
     school = load_establishments_csv(path, "885").lookup("990400")
 
@@ -154,9 +148,7 @@ def test_a_windows_1252_file_from_gias_is_read(tmp_path: Path) -> None:
 
 def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "establishments.csv"
-    path.write_bytes(
-        _csv("990500,885,2500,Ysgol Ŵy Primary (fictional),Primary,Open,WR5 2NP").encode("utf-8-sig")
-    )
+    path.write_bytes(_csv("990500,885,2500,Ysgol Ŵy Primary (fictional),Primary,Open,WR5 2NP").encode("utf-8-sig"))
 
     assert len(load_establishments_csv(path, "885")) == 1
 

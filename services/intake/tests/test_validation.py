@@ -131,9 +131,7 @@ def test_invalid_postcodes_ask_for_a_real_one(value: str) -> None:
 
 
 def test_bfpo_can_be_refused() -> None:
-    assert check_postcode("BFPO 1234", allow_bfpo=False) == [
-        Problem("postcode", "Enter a real postcode, like WR5 2NP")
-    ]
+    assert check_postcode("BFPO 1234", allow_bfpo=False) == [Problem("postcode", "Enter a real postcode, like WR5 2NP")]
 
 
 def test_a_missing_postcode_asks_for_one() -> None:
@@ -192,9 +190,7 @@ def test_the_leaving_date_allowance_is_a_parameter() -> None:
 
 
 def test_a_missing_leaving_date_asks_for_one() -> None:
-    assert check_leaving_date(None, TODAY) == [
-        Problem("leaving_date", "Enter the date the pupil left or will leave")
-    ]
+    assert check_leaving_date(None, TODAY) == [Problem("leaving_date", "Enter the date the pupil left or will leave")]
 
 
 # --- Leaving ground ----------------------------------------------------------------------------------

@@ -3,8 +3,11 @@ from services.notify.domain.messages import CaseOpenedFacts, Purpose, social_wor
 
 def facts(**changes: object) -> CaseOpenedFacts:
     values: dict[str, object] = {
-        "open_to_social_care": True, "social_worker_name": "Sam Worker", "social_worker_email": "sam@example.org",
-        "case_reference": "CME-1234", "authority_name": "Test County Council",
+        "open_to_social_care": True,
+        "social_worker_name": "Sam Worker",
+        "social_worker_email": "sam@example.org",
+        "case_reference": "CME-1234",
+        "authority_name": "Test County Council",
     }
     values.update(changes)
     return CaseOpenedFacts(**values)  # type: ignore[arg-type]

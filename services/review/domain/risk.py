@@ -56,11 +56,25 @@ def risk_band(cme_score: int, safeguarding_score: int) -> RiskBand:
 def review(cme_score: int, safeguarding_score: int, reviewed_on: date) -> ReviewOutcome:
     band = risk_band(cme_score, safeguarding_score)
     if band is RiskBand.HI:
-        return ReviewOutcome(band, may_close=False, needs_senior_sign_off=False,
-                             next_review_date=reviewed_on + HIGH_RISK_REVIEW_INTERVAL,
-                             recommendation="High risk: must not be closed; checks continue; review again in 12 months")
+        return ReviewOutcome(
+            band,
+            may_close=False,
+            needs_senior_sign_off=False,
+            next_review_date=reviewed_on + HIGH_RISK_REVIEW_INTERVAL,
+            recommendation="High risk: must not be closed; checks continue; review again in 12 months",
+        )
     if band is RiskBand.MED:
-        return ReviewOutcome(band, may_close=True, needs_senior_sign_off=True, next_review_date=None,
-                             recommendation="Medium risk: a senior officer decides on closure from the evidence")
-    return ReviewOutcome(band, may_close=True, needs_senior_sign_off=True, next_review_date=None,
-                         recommendation="Low risk: the meeting may recommend closure; a senior officer decides")
+        return ReviewOutcome(
+            band,
+            may_close=True,
+            needs_senior_sign_off=True,
+            next_review_date=None,
+            recommendation="Medium risk: a senior officer decides on closure from the evidence",
+        )
+    return ReviewOutcome(
+        band,
+        may_close=True,
+        needs_senior_sign_off=True,
+        next_review_date=None,
+        recommendation="Low risk: the meeting may recommend closure; a senior officer decides",
+    )

@@ -42,9 +42,7 @@ class SchoolCalendar:
             try:
                 terms.append((date.fromisoformat(term["start"]), date.fromisoformat(term["end"])))
             except (KeyError, TypeError, ValueError) as error:
-                raise ValueError(
-                    f"term {position} needs 'start' and 'end' as ISO dates (YYYY-MM-DD)"
-                ) from error
+                raise ValueError(f"term {position} needs 'start' and 'end' as ISO dates (YYYY-MM-DD)") from error
         return cls(terms)
 
     @property
@@ -83,7 +81,5 @@ class SchoolCalendar:
         if end < start:
             return -self.school_days_between(end, start)
         return sum(
-            1
-            for offset in range(1, (end - start).days + 1)
-            if self.is_school_day(start + timedelta(days=offset))
+            1 for offset in range(1, (end - start).days + 1) if self.is_school_day(start + timedelta(days=offset))
         )

@@ -142,11 +142,7 @@ def decide(facts: ReferralFacts, rules: RuleSet, calendar: SchoolCalendar) -> Tr
         priority=priority,
         whereabouts_unknown=outcome.whereabouts_unknown,
         refer_to_family_front_door=facts.safeguarding_concern,
-        due_date=(
-            calendar.add_school_days(facts.referral_date, rules.cme_enquiry_due_school_days)
-            if is_cme
-            else None
-        ),
+        due_date=(calendar.add_school_days(facts.referral_date, rules.cme_enquiry_due_school_days) if is_cme else None),
         watch_deadline=(
             calendar.add_school_days(facts.referral_date, rules.joiner_watch_school_days)
             if outcome.track is Track.WATCH_FOR_JOINER
@@ -203,9 +199,7 @@ def _outside_csa(facts: ReferralFacts) -> _Track | None:
     if status is CsaStatus.PRE_SCHOOL:
         return _Track(Track.NO_ACTION, ("Below compulsory school age on the referral date: not CME",))
     if status is CsaStatus.PAST_COMPULSORY_SCHOOL_AGE:
-        return _Track(
-            Track.POST_16, ("Past compulsory school age on the referral date: post-16 team, not CME",)
-        )
+        return _Track(Track.POST_16, ("Past compulsory school age on the referral date: post-16 team, not CME",))
     return None
 
 
@@ -250,9 +244,7 @@ def _unusable_ground_reason(reading: GroundReading) -> str:
     if reading.status is GroundStatus.NOT_YET_IN_FORCE:
         return f"Leaving ground {reading.code} was not in force on the referral date: {ask_school}"
     if reading.status is GroundStatus.NO_LONGER_IN_FORCE:
-        return (
-            f"Leaving ground {reading.code} was no longer a lawful ground on the referral date: {ask_school}"
-        )
+        return f"Leaving ground {reading.code} was no longer a lawful ground on the referral date: {ask_school}"
     if reading.status is GroundStatus.UNKNOWN:
         return f"Leaving ground not recognised: {ask_school}"
     return f"No leaving ground given: {ask_school}"
@@ -301,7 +293,5 @@ def _in_cnis_register(facts: ReferralFacts, track: Track) -> bool:
     ):
         return False
     return (
-        track is Track.EHE
-        or facts.referral_kind is ReferralKind.PART_TIME_TIMETABLE
-        or facts.in_alternative_provision
+        track is Track.EHE or facts.referral_kind is ReferralKind.PART_TIME_TIMETABLE or facts.in_alternative_provision
     )

@@ -372,18 +372,12 @@ def rules_for(on: date, overrides: RuleOverrides | None = None) -> RuleSet:
         raise NoRulesInForce(f"no rule table is in force before {RULE_TABLES[0].effective_from.isoformat()}")
     if overrides is None:
         return table
-    cnis_commenced = (
-        overrides.cnis_register_commences_on is not None and on >= overrides.cnis_register_commences_on
-    )
+    cnis_commenced = overrides.cnis_register_commences_on is not None and on >= overrides.cnis_register_commences_on
     adjusted = replace(
         table,
         cnis_register_commenced=table.cnis_register_commenced or cnis_commenced,
-        joiner_watch_school_days=_override(
-            overrides.joiner_watch_school_days, table.joiner_watch_school_days
-        ),
-        cme_enquiry_due_school_days=_override(
-            overrides.cme_enquiry_due_school_days, table.cme_enquiry_due_school_days
-        ),
+        joiner_watch_school_days=_override(overrides.joiner_watch_school_days, table.joiner_watch_school_days),
+        cme_enquiry_due_school_days=_override(overrides.cme_enquiry_due_school_days, table.cme_enquiry_due_school_days),
     )
     changed = [
         f";{name}={getattr(adjusted, name)}"

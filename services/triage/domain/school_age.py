@@ -58,9 +58,7 @@ def last_friday_of_june(year: int) -> date:
 def csa_end(date_of_birth: date) -> date:
     """The last day of compulsory school age (the school leaving date)."""
     sixteenth_birthday = _birthday_in(date_of_birth.year + 16, date_of_birth)
-    school_year_ends_in = sixteenth_birthday.year + (
-        1 if sixteenth_birthday.month >= _SCHOOL_YEAR_FIRST_MONTH else 0
-    )
+    school_year_ends_in = sixteenth_birthday.year + (1 if sixteenth_birthday.month >= _SCHOOL_YEAR_FIRST_MONTH else 0)
     return last_friday_of_june(school_year_ends_in)
 
 

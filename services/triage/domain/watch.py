@@ -43,9 +43,7 @@ def satisfy_on_joiner(watch: JoinerWatch, joiner_school_id: str, joined_on: date
     """
     if watch.status is not WatchStatus.OPEN:
         return watch
-    return replace(
-        watch, status=WatchStatus.SATISFIED, joined_school_id=joiner_school_id, joined_on=joined_on
-    )
+    return replace(watch, status=WatchStatus.SATISFIED, joined_school_id=joiner_school_id, joined_on=joined_on)
 
 
 def expired(watches: Iterable[JoinerWatch], as_of: datetime) -> list[JoinerWatch]:

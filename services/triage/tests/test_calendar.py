@@ -25,9 +25,7 @@ SPRING_2026_TERMS = [
         ("2026-12-28", False),  # Boxing Day, observed on Monday
     ],
 )
-def test_school_day_without_terms_is_a_weekday_that_is_not_a_bank_holiday(
-    day: str, is_school_day: bool
-) -> None:
+def test_school_day_without_terms_is_a_weekday_that_is_not_a_bank_holiday(day: str, is_school_day: bool) -> None:
     assert SchoolCalendar().is_school_day(date.fromisoformat(day)) is is_school_day
 
 

@@ -124,9 +124,7 @@ def test_moved_away_is_cme_even_when_the_destination_country_is_known(code: str)
     [(None, Track.EXCLUSION_AP), (True, Track.EXCLUSION_AP), (False, Track.CME_ENQUIRY)],
 )
 @pytest.mark.parametrize("code", ["8(1)(m)", "9(1)(o)"])
-def test_exclusion_is_cme_only_when_ap_is_not_taken_up(
-    code: str, ap_taken_up: bool | None, track: Track
-) -> None:
+def test_exclusion_is_cme_only_when_ap_is_not_taken_up(code: str, ap_taken_up: bool | None, track: Track) -> None:
     assert leaver(code, ap_taken_up=ap_taken_up).track is track
 
 
@@ -212,12 +210,8 @@ def test_medical_ground_removed_in_2024_is_no_longer_lawful_after_the_change() -
     assert after.track is Track.CME_ENQUIRY
 
 
-@pytest.mark.parametrize(
-    ("code", "status"), [("Jane Smith moved", GroundStatus.UNKNOWN), (None, GroundStatus.MISSING)]
-)
-def test_unusable_ground_is_enquired_about_without_echoing_the_text(
-    code: str | None, status: GroundStatus
-) -> None:
+@pytest.mark.parametrize(("code", "status"), [("Jane Smith moved", GroundStatus.UNKNOWN), (None, GroundStatus.MISSING)])
+def test_unusable_ground_is_enquired_about_without_echoing_the_text(code: str | None, status: GroundStatus) -> None:
     decision = run(facts(leaving_ground=code))
     assert decision.ground_status is status
     assert decision.is_cme
@@ -265,9 +259,7 @@ def test_referral_about_a_child_in_education_is_not_cme(
     assert not decision.is_cme
 
 
-@pytest.mark.parametrize(
-    "kind", [ReferralKind.PROFESSIONAL_REFERRAL, ReferralKind.LEAVER, ReferralKind.ABSENCE]
-)
+@pytest.mark.parametrize("kind", [ReferralKind.PROFESSIONAL_REFERRAL, ReferralKind.LEAVER, ReferralKind.ABSENCE])
 def test_pre_school_child_needs_no_action(kind: ReferralKind) -> None:
     decision = run(facts(kind, leaving_ground="9(1)(g)", date_of_birth=date(2021, 6, 1)))
     assert decision.track is Track.NO_ACTION
@@ -275,9 +267,7 @@ def test_pre_school_child_needs_no_action(kind: ReferralKind) -> None:
     assert "Below compulsory school age on the referral date: not CME" in decision.reasons
 
 
-@pytest.mark.parametrize(
-    "kind", [ReferralKind.PROFESSIONAL_REFERRAL, ReferralKind.LEAVER, ReferralKind.ABSENCE]
-)
+@pytest.mark.parametrize("kind", [ReferralKind.PROFESSIONAL_REFERRAL, ReferralKind.LEAVER, ReferralKind.ABSENCE])
 def test_child_past_school_age_goes_to_post_16(kind: ReferralKind) -> None:
     decision = run(facts(kind, leaving_ground="9(1)(g)", date_of_birth=date(2009, 7, 1)))
     assert decision.track is Track.POST_16
@@ -327,22 +317,17 @@ def test_priority_1_outranks_priority_2() -> None:
 @pytest.mark.parametrize("kind", list(ReferralKind))
 def test_priority_applies_to_every_track(kind: ReferralKind) -> None:
     assert run(facts(kind, leaving_ground="9(1)(f)", is_cla=True)).priority is Priority.P1
-    assert run(
-        facts(kind, leaving_ground="9(1)(f)", date_of_birth=date(2022, 1, 1), is_cp=True)
-    ).priority is (Priority.P1)
+    assert run(facts(kind, leaving_ground="9(1)(f)", date_of_birth=date(2022, 1, 1), is_cp=True)).priority is (
+        Priority.P1
+    )
 
 
 @pytest.mark.parametrize("kind", [ReferralKind.ABSENCE, ReferralKind.LEAVER, ReferralKind.JOINER])
 def test_safeguarding_concern_refers_to_the_family_front_door(kind: ReferralKind) -> None:
-    decision = run(
-        facts(kind, leaving_ground="9(1)(a)", destination_school_known=True, safeguarding_concern=True)
-    )
+    decision = run(facts(kind, leaving_ground="9(1)(a)", destination_school_known=True, safeguarding_concern=True))
     assert decision.refer_to_family_front_door
     assert decision.priority is Priority.P1
-    assert (
-        "Safeguarding concern: refer to the Family Front Door; CME work does not replace it"
-        in decision.reasons
-    )
+    assert "Safeguarding concern: refer to the Family Front Door; CME work does not replace it" in decision.reasons
 
 
 def test_no_family_front_door_referral_without_a_safeguarding_concern() -> None:
@@ -370,9 +355,7 @@ def test_cme_enquiry_due_date_skips_christmas_bank_holidays() -> None:
 
 
 def test_due_date_follows_configured_term_dates() -> None:
-    calendar = SchoolCalendar(
-        [(date(2025, 9, 3), date(2025, 10, 24)), (date(2025, 11, 3), date(2025, 12, 19))]
-    )
+    calendar = SchoolCalendar([(date(2025, 9, 3), date(2025, 10, 24)), (date(2025, 11, 3), date(2025, 12, 19))])
     referral = facts(ReferralKind.PROFESSIONAL_REFERRAL, referral_date=date(2025, 10, 20))
     decision = decide(referral, rules_for(referral.referral_date), calendar)
     # 21-24 October, then 16 school days from 3 November (half term is not counted).

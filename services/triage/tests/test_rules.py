@@ -217,13 +217,8 @@ def test_deadline_overrides_change_the_rules_and_their_version() -> None:
     rules = rules_for(FROM_2024, RuleOverrides(joiner_watch_school_days=5, cme_enquiry_due_school_days=15))
     assert rules.joiner_watch_school_days == 5
     assert rules.cme_enquiry_due_school_days == 15
-    assert rules.version == (
-        "pupil-registration-2024/v1;joiner_watch_school_days=5;cme_enquiry_due_school_days=15"
-    )
+    assert rules.version == ("pupil-registration-2024/v1;joiner_watch_school_days=5;cme_enquiry_due_school_days=15")
 
 
 def test_an_override_equal_to_the_table_leaves_the_version_alone() -> None:
-    assert (
-        rules_for(FROM_2024, RuleOverrides(joiner_watch_school_days=10)).version
-        == "pupil-registration-2024/v1"
-    )
+    assert rules_for(FROM_2024, RuleOverrides(joiner_watch_school_days=10)).version == "pupil-registration-2024/v1"
