@@ -345,9 +345,7 @@ class Generator:
             children.extend(family)
         return children[:size]
 
-    def child(
-        self, index: int, born: date, household: Household, taken: set[str], family: list[Child]
-    ) -> Child:
+    def child(self, index: int, born: date, household: Household, taken: set[str], family: list[Child]) -> Child:
         sex = self.rng.choice("MF")
         given = self.given_name(sex, taken)
         family_name = household.family_name
@@ -624,8 +622,7 @@ def run(referrals: Sequence[Referral], review_mode: str) -> Outcome:
             scored = score_pair(referral.record, known).score
             best_per_child[candidate_child] = max(scored, best_per_child.get(candidate_child, 0.0))
         outcome.calibration.extend(
-            (scored, true_child in members[candidate_child])
-            for candidate_child, scored in best_per_child.items()
+            (scored, true_child in members[candidate_child]) for candidate_child, scored in best_per_child.items()
         )
         if resolution.decision is Decision.NEEDS_REVIEW and review_mode == "parked":
             continue
@@ -644,9 +641,7 @@ def pairs(cluster_sizes: Iterable[int]) -> int:
 def pairwise(referrals: Sequence[Referral], predicted: Sequence[str]) -> tuple[float, float, int, int]:
     """Pairwise precision and recall: every two referrals put under one child is a predicted pair."""
     truth = Counter(referral.child.index for referral in referrals)
-    both = Counter(
-        (referral.child.index, child_id) for referral, child_id in zip(referrals, predicted, strict=True)
-    )
+    both = Counter((referral.child.index, child_id) for referral, child_id in zip(referrals, predicted, strict=True))
     true_positive = pairs(both.values())
     predicted_pairs, true_pairs = pairs(Counter(predicted).values()), pairs(truth.values())
     precision = true_positive / predicted_pairs if predicted_pairs else 1.0
@@ -761,9 +756,7 @@ def report(
     )
     print(
         "decisions: "
-        + ", ".join(
-            f"{decision.value} {count} ({count / total:.2%})" for decision, count in sorted(decisions.items())
-        )
+        + ", ".join(f"{decision.value} {count} ({count / total:.2%})" for decision, count in sorted(decisions.items()))
     )
     print(f"matched decisions that joined the wrong child: {tally.wrong} of {tally.matched}")
     wrong_pairs = false_pairs(referrals, outcome.predicted)

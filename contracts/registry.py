@@ -2,14 +2,14 @@
 
 from contracts.base import Event
 from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
-from contracts.events.intake_v1 import LeaverSubmitted, SubmissionRejected
+from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
 from contracts.events.notify_v1 import MessageRecorded
 from contracts.events.referral_v1 import ReferralReceived
 from contracts.events.review_v1 import ReviewDecided
 from contracts.events.triage_v1 import TriageDecided
 
 EVENT_TYPES: tuple[type[Event], ...] = (
-    LeaverSubmitted,
+    *SUBMISSION_TYPES,
     SubmissionRejected,
     ReferralReceived,
     TriageDecided,

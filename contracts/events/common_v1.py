@@ -26,7 +26,7 @@ class Child(Part):
     given_name: Name = Field(min_length=1, max_length=100)
     family_name: Name = Field(min_length=1, max_length=100)
     middle_names: str | None = Field(default=None, max_length=200)
-    date_of_birth: date
+    date_of_birth: date | None = Field(default=None, description="Required on school returns; partners may not know it")
     sex: str | None = Field(default=None, max_length=10, description="As recorded by the school: F, M or U")
     upn: str | None = Field(default=None, max_length=13, description="Unique pupil number", examples=["B801200005001"])
     former_upns: tuple[str, ...] = ()
@@ -104,3 +104,34 @@ class Destination(Part):
     local_authority: str | None = Field(default=None, max_length=100)
     country: str | None = Field(default=None, max_length=100)
     address: Address | None = None
+
+
+class EducationStatus(Part):
+    """What the referrer knows of the child's education now: each of these means the child is not CME."""
+
+    on_roll_elsewhere: bool = False
+    electively_home_educated: bool = False
+    in_alternative_provision: bool = False
+    ap_taken_up: bool | None = Field(default=None, description="For excluded pupils: has the LA's AP been taken up")
+
+
+class OrganisationType(StrEnum):
+    SCHOOL = "school"
+    ADMISSIONS = "admissions"
+    HOUSING = "housing"
+    HEALTH = "health"
+    POLICE = "police"
+    CHILDRENS_SERVICES = "childrens_services"
+    SOCIAL_CARE = "social_care"
+    OTHER_LOCAL_AUTHORITY = "other_local_authority"
+    MEMBER_OF_PUBLIC = "member_of_public"
+    OTHER = "other"
+
+
+class Referrer(Part):
+    organisation_type: OrganisationType
+    organisation: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=30)
+    local_authority_code: str | None = Field(default=None, min_length=3, max_length=3, description="For other LAs")

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Destination, Part, Safeguarding, School
+from contracts.events.common_v1 import Child, Destination, EducationStatus, Part, Referrer, Safeguarding, School
 
 
 class ReferralKind(StrEnum):
@@ -36,6 +36,17 @@ class LeavingGround(Part):
     equivalents: tuple[str, ...] = Field(default=(), description="The same ground in the other coding")
 
 
+class AttendanceConcern(Part):
+    """For returns about a child on roll: absence, 15-day sickness and part-time timetables."""
+
+    reason: str = Field(description="The absence reason, 'sickness_15_day' or 'part_time_timetable'")
+    first_day_of_absence: date | None = None
+    expected_school_days_missed: int | None = None
+    hours_per_week: float | None = None
+    alternative_provision_used: bool | None = None
+    updates_submission_id: str | None = None
+
+
 class ReferralReceived(Event):
     event_type: ClassVar[str] = "cme.referral.received.v1"
     topic: ClassVar[str] = topics.REFERRAL_RECEIVED
@@ -51,3 +62,10 @@ class ReferralReceived(Event):
     leaving_ground: LeavingGround | None = None
     destination: Destination | None = None
     safeguarding: Safeguarding = Safeguarding()
+    education: EducationStatus = EducationStatus()
+    referrer: Referrer | None = None
+    attendance: AttendanceConcern | None = None
+    social_care_alert: str | None = Field(default=None, description="no_confirmed_education or leaving_area")
+    identity_decision: str = Field(
+        default="new_child", description="How intake resolved the child: matched_existing, new_child or needs_review"
+    )

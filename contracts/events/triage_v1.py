@@ -45,6 +45,10 @@ class TriageDecided(Event):
     priority: Priority
     whereabouts_unknown: bool = False
     refer_to_family_front_door: bool = False
+    joint_enquiries_required: bool = Field(
+        default=False, description="Deletion under 9(1)(h)/(i): school and LA enquiries must be evidenced"
+    )
+    cnis_register_applies: bool = Field(default=False, description="Children Not In School register, once in force")
     due_date: date | None = None
     watch_deadline: date | None = None
     reasons: tuple[str, ...] = Field(default=(), description="Why, in words an officer can read; no personal data")

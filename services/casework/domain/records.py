@@ -26,7 +26,7 @@ class ChildSummary:
 
     given_name: str = field(repr=False)
     family_name: str = field(repr=False)
-    date_of_birth: date = field(repr=False)
+    date_of_birth: date | None = field(repr=False)
     upn: str | None = field(default=None, repr=False)
     school_name: str | None = None
     school_id: str | None = None

@@ -54,9 +54,7 @@ class TestResolve:
         nickname_record = elsewhere(replace(CHILD, given_name="Izzy", date_of_birth=None))
         incoming = replace(CHILD, date_of_birth=None)
 
-        resolution = resolve(
-            incoming, [("child-1", nickname_record), ("child-1", old_address), ("child-1", CHILD)]
-        )
+        resolution = resolve(incoming, [("child-1", nickname_record), ("child-1", old_address), ("child-1", CHILD)])
 
         assert resolution.decision is Decision.MATCHED_EXISTING
         assert resolution.child_id == "child-1"
@@ -158,8 +156,6 @@ class TestMerges:
         [("child-a", "child-a", "Duplicate", "officer-7"), ("child-a", "child-b", " ", "officer-7")],
         ids=["into itself", "without a reason"],
     )
-    def test_invalid_merge_is_rejected(
-        self, surviving: str, merged: str, reason: str, decided_by: str
-    ) -> None:
+    def test_invalid_merge_is_rejected(self, surviving: str, merged: str, reason: str, decided_by: str) -> None:
         with pytest.raises(ValueError, match="merge-1"):
             MergeRecord("merge-1", surviving, merged, reason, decided_by)

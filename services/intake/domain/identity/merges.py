@@ -67,9 +67,7 @@ def active_merges(merges: Iterable[MergeRecord], unmerges: Iterable[UnmergeRecor
     return active
 
 
-def current_child_id(
-    child_id: str, merges: Iterable[MergeRecord], unmerges: Iterable[UnmergeRecord] = ()
-) -> str:
+def current_child_id(child_id: str, merges: Iterable[MergeRecord], unmerges: Iterable[UnmergeRecord] = ()) -> str:
     """The child id that ``child_id`` is read as now, following merges of merges."""
     active = active_merges(merges, unmerges)
     seen = {child_id}

@@ -94,9 +94,7 @@ def compare_given_names(first: NormalisedRecord, second: NormalisedRecord) -> Na
         return NameAgreement.VARIANT
     if len(first.given) == 1 or len(second.given) == 1:
         return NameAgreement.INITIAL if first.given[0] == second.given[0] else NameAgreement.DIFFERENT
-    if (len(first.given_parts) > 1 or len(second.given_parts) > 1) and (
-        first.given_parts[0] == second.given_parts[0]
-    ):
+    if (len(first.given_parts) > 1 or len(second.given_parts) > 1) and (first.given_parts[0] == second.given_parts[0]):
         return NameAgreement.PART
     level = _similarity(first.given, second.given)
     if level is NameAgreement.CLOSE:

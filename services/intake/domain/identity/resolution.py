@@ -60,9 +60,7 @@ def _rank(match: MatchScore) -> tuple[int, float]:
     return (_OUTCOME_RANK[match.outcome], match.score)
 
 
-def _best_per_child(
-    incoming: PersonRecord, candidates: Iterable[tuple[str, PersonRecord]]
-) -> list[_ChildBest]:
+def _best_per_child(incoming: PersonRecord, candidates: Iterable[tuple[str, PersonRecord]]) -> list[_ChildBest]:
     """Score every stored record and keep each child's best: a child's records hold different
     addresses and UPNs over time, and the incoming record only has to agree with one of them."""
     best: dict[str, _ChildBest] = {}

@@ -144,8 +144,10 @@ def _probability(weight: float) -> float:
 # the same points as scores. 17 bits needs more than the full name alone: name and date of birth
 # (22), name and a day/month-swapped date (17.5), or name and the same address without a date
 # (18.5) are MATCH; name and a one-digit date typo at a new address (13), or name alone in the same
-# district (12.5) are POSSIBLE. On the benchmark (docs/identity-matching.md) 16 and 18 bits both
-# gave lower recall than 17 at the same precision, and 18 a higher review rate.
+# district (12.5) are POSSIBLE. On the benchmark (docs/identity-matching.md) 16 bits gained under
+# 0.004 recall at the same precision, by accepting matches that rest on one weak date agreement; a
+# wrong merge costs a child more than a missed one, so 17 keeps that margin. 18 lost up to 0.005
+# recall and sent more referrals to review.
 MATCH_WEIGHT = 17.0
 POSSIBLE_WEIGHT = 12.0
 MATCH_THRESHOLD = _probability(MATCH_WEIGHT)
@@ -195,13 +197,10 @@ _DIFFERENT_GIVEN_REASON = "Given names differ, so treated as a different child (
 # Given-name agreements too weak to tell a child from a twin ("Oliver"/"Olivia", "J"/"James", a
 # middle name): without a shared identifier they can reach POSSIBLE but never MATCH.
 _GIVEN_NAMES_TWINS_COULD_SHARE = {
-    NameAgreement.WEAK: (
-        "The given names are only loosely similar, as twins' names can be: an officer should check"
-    ),
+    NameAgreement.WEAK: "The given names are only loosely similar, as twins' names can be: an officer should check",
     NameAgreement.INITIAL: "Only an initial links the given names: an officer should check",
     NameAgreement.MIDDLE: (
-        "The given names agree only through a middle name, which twins and siblings can share: "
-        "an officer should check"
+        "The given names agree only through a middle name, which twins and siblings can share: an officer should check"
     ),
 }
 # "Alex" could be either of the twins Alexander and Alexandra.
