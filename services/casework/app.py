@@ -1,5 +1,6 @@
 """The casework service: cases, enquiries, allocation, and the officers' UI."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,6 +16,8 @@ from services.casework.adapters.repository import CaseRepository
 from services.casework.adapters.tables import metadata
 from services.casework.service import CaseworkService
 from services.casework.settings import CaseworkSettings
+from services.casework.web.security import SessionSettings
+from services.casework.web.ui import mount_ui
 
 TITLE = "CME casework"
 DESCRIPTION = "Holds one living case per child missing education, and the officers' UI."
@@ -46,6 +49,17 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
     runtime, _ = build(settings, tracer_provider)
     app = runtime.http_app(TITLE, DESCRIPTION)
     add_api_routes(app, runtime.session_factory, settings.api_tokens)
+    mount_ui(
+        app,
+        runtime.session_factory,
+        SessionSettings(
+            cookie_secure=settings.session_cookie_secure,
+            idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+            absolute_timeout=timedelta(hours=settings.session_absolute_hours),
+        ),
+        settings.service_title,
+        settings.authority_name,
+    )
     return app
 
 

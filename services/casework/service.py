@@ -10,11 +10,12 @@ from contracts.envelope import CloudEventAttributes
 from contracts.events import case_v1
 from contracts.events.common_v1 import Child, Safeguarding, School
 from contracts.events.review_v1 import ReviewDecided
+from contracts.events.referral_v1 import ReferralKind
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
 from services.casework.adapters.repository import CaseRepository
 from services.casework.domain import events as domain_events
 from services.casework.domain import vocabulary
-from services.casework.domain.case import Case, RouteAction, route_referral
+from services.casework.domain.case import SYSTEM_ACTOR, Case, RouteAction, route_referral
 from services.casework.domain.records import CaseFlags, ChildSummary
 
 
@@ -58,12 +59,16 @@ class CaseworkService:
     async def on_triage_decided(
         self, session: AsyncSession, attributes: CloudEventAttributes, decision: TriageDecided
     ) -> None:
-        """A CME decision opens a case for the child, or attaches to (or reopens) the child's case."""
-        if not decision.is_cme:
-            return
+        """A CME decision opens a case for the child, or attaches to (or reopens) the child's case.
+
+        A joiner return closes the child's open case as registered into provision; a death closes it.
+        """
         child_id = str(decision.child_id)
         await self.repository.lock_child(session, child_id)
         existing = await self.repository.for_child(session, child_id)
+        if not decision.is_cme:
+            await self._close_if_resolved(session, decision, existing)
+            return
         route = route_referral(existing)
         priority = vocabulary.Priority(decision.priority.value)
         due_date = decision.due_date or decision.decided_at.date()
@@ -93,6 +98,21 @@ class CaseworkService:
             )
         await self.repository.save(session, case, version)
         await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
+
+    async def _close_if_resolved(self, session: AsyncSession, decision: TriageDecided, existing: list[Case]) -> None:
+        open_case = next((case for case in existing if case.is_open), None)
+        if open_case is None:
+            return
+        version = open_case.version
+        at = datetime.now(UTC)
+        if decision.kind is ReferralKind.JOINER and decision.school is not None:
+            open_case.close_as_registered_into_provision(decision.school.establishment_id, at)
+        elif decision.track is Track.CLOSE_ANY_CASE:
+            open_case.close(vocabulary.ClosureReason.DIED, SYSTEM_ACTOR, at)
+        else:
+            return
+        await self.repository.save(session, open_case, version)
+        await self._publish(session, open_case)
 
     async def on_review_decided(
         self, session: AsyncSession, attributes: CloudEventAttributes, review: ReviewDecided

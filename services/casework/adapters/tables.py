@@ -1,4 +1,5 @@
 from sqlalchemy import (
+    Boolean,
     BigInteger,
     Column,
     Date,
@@ -65,4 +66,57 @@ timeline = Table(
     Column("source", Text, nullable=False, comment="The service the entry came from"),
     Column("event_id", Text, unique=True),
     Index("ix_timeline_case_at", "case_id", "at"),
+)
+
+# Officers and their roles (policy App. E). Local accounts for development; OpenID Connect in production.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Text, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("initials", Text, nullable=False),
+    Column("roles", JSONB, nullable=False, server_default="[]"),
+    Column("team_id", Text),
+    Column("password_hash", Text, comment="argon2id; null for accounts that sign in with OpenID Connect"),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Server-side sessions: the cookie holds a random token; only its SHA-256 is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", Text, ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("attempt_id", BigInteger, Identity(always=True), primary_key=True),
+    Column("account_key", Text, nullable=False, comment="SHA-256 of the lower-cased email: no addresses stored"),
+    Column("client", Text, nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_sign_in_attempts_account_at", "account_key", "at"),
+)
+
+# Append-only, hash-chained record of every view and change of a child's record (see domain/audit.py).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("record_type", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("detail_digest", Text, nullable=False, server_default=""),
+    Column("previous_hash", Text, nullable=False),
+    Column("entry_hash", Text, nullable=False),
+    Index("ix_audit_log_record", "record_type", "record_id"),
 )

@@ -14,7 +14,8 @@ LEAD_OFFICER           View all cases; view the triage queue ("directs appropria
                        triage"); record checks and contacts (policy §10.5: keeps periodic database searches
                        going on cases kept open); add notes; escalate ("coordinate or advise upon actions",
                        chairs Missing Mondays); close cases after a signed-off review; view reports
-                       ("monitors the contact and reporting habits of schools").
+                       ("monitors the contact and reporting habits of schools"); view the audit log (the
+                       named CME point of referral answers for who saw and changed each child's record).
 GROUP_MANAGER          View all cases, reports and the audit log (strategic lead, "provides regular feedback
                        to SLT/members on CME data, outcomes and concerns"). Changes nothing.
 SENIOR_OFFICER         Senior officer / assistant director: view all cases; sign off Missing Mondays closure
@@ -88,6 +89,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.ESCALATE,
                 Permission.CLOSE_CASE,
                 Permission.VIEW_REPORTS,
+                Permission.VIEW_AUDIT_LOG,
             }
         ),
         Role.GROUP_MANAGER: frozenset(

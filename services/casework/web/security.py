@@ -1,0 +1,186 @@
+"""Who may reach which route, sessions, CSRF and security headers for the officers' UI.
+
+Every route is added through a `GuardedRouter` with an explicit `AccessRule`; a route without one cannot be
+registered, and the route access test reads each route's rule to check every role against it.
+"""
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from services.casework.adapters.accounts import Accounts, SessionRecord, User
+from services.casework.domain.access import Permission
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    PERMISSION = "permission"
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    audience: Audience
+    permissions: frozenset[Permission] = frozenset()
+
+    def allows(self, user: User | None) -> bool:
+        if self.audience is Audience.PUBLIC:
+            return True
+        if user is None:
+            return False
+        if self.audience is Audience.SIGNED_IN:
+            return True
+        return any(user.actor.may(permission) for permission in self.permissions)
+
+
+PUBLIC = AccessRule(Audience.PUBLIC)
+SIGNED_IN = AccessRule(Audience.SIGNED_IN)
+
+
+def requires(*permissions: Permission) -> AccessRule:
+    """Allowed to users holding any one of `permissions`."""
+    return AccessRule(Audience.PERMISSION, frozenset(permissions))
+
+
+class NotSignedIn(Exception):
+    """Raised by the access check; the app turns it into a redirect to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    cookie_secure: bool = True
+    idle_timeout: timedelta = timedelta(minutes=30)
+    absolute_timeout: timedelta = timedelta(hours=8)
+
+    @property
+    def cookie_name(self) -> str:
+        # __Host- cookies must be Secure, host-only and path=/ (ASVS 3.3.3).
+        return "__Host-cme-session" if self.cookie_secure else "cme-session"
+
+
+class Sessions:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], accounts: Accounts,
+                 settings: SessionSettings) -> None:
+        self.session_factory = session_factory
+        self.accounts = accounts
+        self.settings = settings
+
+    async def current(self, request: Request) -> SessionRecord | None:
+        if "cme_session" in request.scope:
+            return request.scope["cme_session"]  # type: ignore[no-any-return]
+        token = request.cookies.get(self.settings.cookie_name)
+        record = None
+        if token:
+            async with self.session_factory.begin() as session:
+                record = await self.accounts.load_session(
+                    session, token, self.settings.idle_timeout, self.settings.absolute_timeout
+                )
+        request.scope["cme_session"] = record
+        return record
+
+    def set_cookie(self, response: Response, token: str) -> None:
+        response.set_cookie(
+            self.settings.cookie_name,
+            token,
+            httponly=True,
+            secure=self.settings.cookie_secure,
+            samesite="lax",
+            path="/",
+            max_age=int(self.settings.absolute_timeout.total_seconds()),
+        )
+
+    def clear_cookie(self, response: Response) -> None:
+        response.delete_cookie(self.settings.cookie_name, path="/", secure=self.settings.cookie_secure,
+                               httponly=True, samesite="lax")
+
+
+def enforce(rule: AccessRule, sessions: Sessions) -> Callable[[Request], Awaitable[SessionRecord | None]]:
+    async def check(request: Request) -> SessionRecord | None:
+        record = await sessions.current(request)
+        user = record.user if record else None
+        if rule.audience is not Audience.PUBLIC and user is None:
+            raise NotSignedIn(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if not rule.allows(user):
+            raise HTTPException(status_code=403, detail="You do not have permission to do this")
+        if request.method == "POST" and record is not None:
+            form = await request.form()
+            submitted = str(form.get("csrf_token", ""))
+            if not hmac.compare_digest(submitted, record.csrf_token):
+                raise HTTPException(status_code=403, detail="The form has expired. Go back and try again")
+        return record
+
+    return check
+
+
+class GuardedRouter(APIRouter):
+    """An APIRouter whose every route states who may use it."""
+
+    def __init__(self, sessions: Sessions, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sessions = sessions
+
+    def route_for(self, method: str, path: str, *, access: AccessRule, **kwargs: Any) -> Callable[[Any], Any]:
+        def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            endpoint.__access__ = access  # type: ignore[attr-defined]
+            dependencies = [Depends(enforce(access, self.sessions)), *kwargs.pop("dependencies", [])]
+            self.add_api_route(path, endpoint, methods=[method], dependencies=dependencies,
+                               include_in_schema=False, **kwargs)
+            return endpoint
+
+        return register
+
+    def page(self, path: str, *, access: AccessRule, **kwargs: Any) -> Callable[[Any], Any]:
+        return self.route_for("GET", path, access=access, **kwargs)
+
+    def action(self, path: str, *, access: AccessRule, **kwargs: Any) -> Callable[[Any], Any]:
+        return self.route_for("POST", path, access=access, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("use GuardedRouter.page(path, access=...) so the route states who may use it")
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("use GuardedRouter.action(path, access=...) so the route states who may use it")
+
+
+def sign_in_redirect(error: NotSignedIn) -> RedirectResponse:
+    return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='/')}", status_code=303)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """Headers every response carries (ASVS 3.4): a nonce-based CSP, no framing, no sniffing, no caching of
+    pages that hold children's data."""
+
+    def __init__(self, app: Any, hsts: bool) -> None:
+        super().__init__(app)
+        self.hsts = hsts
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        nonce = secrets.token_urlsafe(16)
+        request.state.csp_nonce = nonce
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        if self.hsts:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
