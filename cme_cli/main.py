@@ -5,10 +5,13 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import typer
@@ -149,3 +152,27 @@ def status() -> None:
         typer.echo(f"  {group:<20} {lag}")
     if not healthy:
         raise typer.Exit(1)
+
+
+@app.command("run-due")
+def run_due(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The instant to run as of, ISO 8601 (default now); without an offset it is UK local time",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the time-based rules due by an instant: joiner watches past their deadline become CME decisions."""
+    argv = [sys.executable, "-m", "services.triage", "run-due"]
+    if as_of is not None:
+        try:
+            instant = datetime.fromisoformat(as_of)
+        except ValueError as error:
+            raise typer.BadParameter(f"not an ISO 8601 date and time: {as_of!r}", param_hint="--as-of") from error
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=ZoneInfo("Europe/London"))
+        argv += ["--as-of", instant.isoformat()]
+    raise typer.Exit(subprocess.run(argv, check=False).returncode)

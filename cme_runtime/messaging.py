@@ -60,6 +60,7 @@ class Consumers:
         self.session_factory = session_factory
         self.inbox = inbox
         self._failures: dict[tuple[str, int, int], int] = {}
+        self.subscriptions: dict[str, tuple[type[Event], ...]] = {}
 
     def subscribe(
         self, topic: str, accepts: Sequence[type[Event]], handler: Handler, description: str | None = None
@@ -67,6 +68,7 @@ class Consumers:
         """Call `handler` for events of the `accepts` types; other known types on the topic are skipped."""
         settings = self.settings
         full_topic = settings.topic(topic)
+        self.subscriptions[topic] = (*self.subscriptions.get(topic, ()), *accepts)
 
         async def on_message(message: KafkaMessage) -> None:
             started = time.perf_counter()

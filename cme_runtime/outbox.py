@@ -1,5 +1,6 @@
 """Transactional outbox: events are written in the transaction that changes state, then relayed to Kafka."""
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,13 +13,19 @@ from contracts.base import Event
 NOTIFY_CHANNEL = "cme_outbox"
 
 
+class UndeclaredEvent(RuntimeError):
+    pass
+
+
 class Outbox:
     """Adds events to a service's outbox table inside the caller's transaction."""
 
-    def __init__(self, table: Table, source: str, schema: str) -> None:
+    def __init__(self, table: Table, source: str, schema: str, declared: Sequence[type[Event]] = ()) -> None:
         self.table = table
         self.source = source
         self.schema = schema
+        # What the service says it publishes (its AsyncAPI document); anything else is a programming error.
+        self.declared = frozenset(event.event_type for event in declared)
 
     async def add(
         self,
@@ -29,6 +36,8 @@ class Outbox:
         subject: str | UUID | None = None,
         event_id: UUID | None = None,
     ) -> UUID:
+        if self.declared and event.event_type not in self.declared:
+            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declares it publishes")
         event_id = event_id or uuid4()
         trace_headers: dict[str, Any] = {}
         propagate.inject(trace_headers)

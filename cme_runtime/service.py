@@ -1,7 +1,7 @@
 """What every service process is built from: settings, database, broker, telemetry, health and metrics."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +23,7 @@ from cme_runtime.messaging import Consumers
 from cme_runtime.outbox import Outbox
 from cme_runtime.settings import ServiceSettings
 from cme_runtime.telemetry import create_tracer_provider
+from contracts.base import Event
 
 log = get_logger(__name__)
 
@@ -31,7 +32,11 @@ class ServiceRuntime:
     """Builds, but does not connect, everything a service needs. Connections open in the app's lifespan."""
 
     def __init__(
-        self, settings: ServiceSettings, metadata: MetaData, tracer_provider: TracerProvider | None = None
+        self,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        tracer_provider: TracerProvider | None = None,
+        publishes: Sequence[type[Event]] = (),
     ) -> None:
         self.settings = settings
         self.metadata = metadata
@@ -45,7 +50,13 @@ class ServiceRuntime:
         # Each service declares these on its metadata (see cme_runtime.tables) so its migrations create them.
         self.outbox_table = metadata.tables["outbox"]
         self.inbox_table = metadata.tables["inbox"]
-        self.outbox = Outbox(self.outbox_table, source=f"/cme/{settings.service_name}", schema=settings.schema_name)
+        self.publishes = tuple(publishes)
+        self.outbox = Outbox(
+            self.outbox_table,
+            source=f"/cme/{settings.service_name}",
+            schema=settings.schema_name,
+            declared=self.publishes,
+        )
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             middlewares=(KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),),
@@ -60,7 +71,10 @@ class ServiceRuntime:
         return AsyncAPI(self.broker, title=title, version="1.0.0", description=description)
 
     def faststream_app(self, title: str, description: str) -> FastStream:
-        return FastStream(self.broker, specification=self.asyncapi(title, description))
+        """The app `faststream docs gen` reads; scripts/asyncapi.py adds the contracts' payload schemas."""
+        app = FastStream(self.broker, specification=self.asyncapi(title, description))
+        app.context.set_global("cme_runtime", self)
+        return app
 
     @asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
 from contracts import topics
+from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
 from contracts.events.review_v1 import ReviewDecided
 from contracts.events.triage_v1 import TriageDecided
 from services.casework.adapters.api import add_api_routes
@@ -22,12 +23,13 @@ from services.casework.web.ui import mount_ui
 TITLE = "CME casework"
 DESCRIPTION = "Holds one living case per child missing education, and the officers' UI."
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLISHES = (CaseOpened, CaseUpdated, CaseEscalated, CaseClosed)
 
 
 def build(
     settings: CaseworkSettings, tracer_provider: TracerProvider | None = None
 ) -> tuple[ServiceRuntime, CaseworkService]:
-    runtime = ServiceRuntime(settings, metadata, tracer_provider)
+    runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = CaseworkService(runtime.outbox, CaseRepository())
     runtime.consumers.subscribe(
         topics.TRIAGE_DECIDED,

@@ -1,4 +1,7 @@
-"""Casework's admin commands, run as `python -m services.casework <command> [args]`. Each returns an exit code."""
+"""Casework's admin commands, run as `python -m services.casework <command> [args]`. Each returns an exit code.
+
+The registry below is the table of contents: import a command's function and add it here.
+"""
 
 from collections.abc import Callable, Sequence
 
@@ -6,5 +9,4 @@ from services.casework.settings import CaseworkSettings
 
 Command = Callable[[CaseworkSettings, Sequence[str]], int]
 
-# Each command module adds itself here, e.g. COMMANDS["verify-audit"] = verify_audit.
 COMMANDS: dict[str, Command] = {}

@@ -8,7 +8,8 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
 from contracts import topics
-from contracts.events.intake_v1 import LeaverSubmitted
+from contracts.events.intake_v1 import LeaverSubmitted, SubmissionRejected
+from contracts.events.referral_v1 import ReferralReceived
 from services.intake.adapters.http import add_routes
 from services.intake.adapters.register import ChildRegister
 from services.intake.adapters.tables import metadata
@@ -22,12 +23,13 @@ DESCRIPTION = (
     "normalised referrals (or rejections with every problem listed)."
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLISHES = (ReferralReceived, SubmissionRejected)
 
 
 def build(
     settings: IntakeSettings, tracer_provider: TracerProvider | None = None
 ) -> tuple[ServiceRuntime, IntakeService]:
-    runtime = ServiceRuntime(settings, metadata, tracer_provider)
+    runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     service = IntakeService(runtime.outbox, ChildRegister(), LeaverRules(schools, settings.max_leaving_days_ahead))
     runtime.consumers.subscribe(

@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from cme_runtime.service import ServiceRuntime
 from contracts import topics
 from contracts.events.case_v1 import CaseOpened
+from contracts.events.notify_v1 import MessageRecorded
 from services.notify.adapters.tables import metadata
 from services.notify.service import NotifyService
 from services.notify.settings import NotifySettings
@@ -16,10 +17,11 @@ from services.notify.settings import NotifySettings
 TITLE = "CME notify"
 DESCRIPTION = "Records the messages owed to social workers and other authorities when cases change."
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLISHES = (MessageRecorded,)
 
 
 def build(settings: NotifySettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings, metadata, tracer_provider)
+    runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = NotifyService(runtime.outbox, settings.authority_name)
     runtime.consumers.subscribe(
         topics.CASE_LIFECYCLE,

@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from cme_runtime.service import ServiceRuntime
 from contracts import topics
 from contracts.events.case_v1 import CaseEscalated
+from contracts.events.review_v1 import ReviewDecided
 from services.review.adapters.tables import metadata
 from services.review.service import ReviewService
 from services.review.settings import ReviewSettings
@@ -16,10 +17,11 @@ from services.review.settings import ReviewSettings
 TITLE = "CME review"
 DESCRIPTION = "Scores whereabouts-unknown cases escalated to Missing Mondays and publishes the risk band."
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLISHES = (ReviewDecided,)
 
 
 def build(settings: ReviewSettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings, metadata, tracer_provider)
+    runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = ReviewService(runtime.outbox)
     runtime.consumers.subscribe(
         topics.CASE_LIFECYCLE,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.casework.adapters.snapshots import build, to_json
 from services.casework.adapters.tables import case_referrals, cases, timeline
+from services.casework.domain.allocation import working_due_date
 from services.casework.domain.case import Case
 
 
@@ -33,6 +34,12 @@ def _row(case: Case) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "child": child,
         "search_name": f"{case.child.given_name} {case.child.family_name}".casefold(),
+        "given_name_key": case.child.given_name.casefold(),
+        "family_name_key": case.child.family_name.casefold(),
+        "upn": case.child.upn,
+        "date_of_birth": case.child.date_of_birth,
+        "school_name_key": case.child.school_name.casefold() if case.child.school_name else None,
+        "working_due_date": working_due_date(case),
         "state": to_json(case),
         "version": case.version,
     }

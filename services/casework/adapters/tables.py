@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -38,12 +39,32 @@ cases = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("child", JSONB, nullable=False, comment="Child summary for lists and search; personal data"),
     Column("search_name", Text, nullable=False, server_default="", comment="Lower-cased names for search"),
+    # Search and list columns, copied from the aggregate on every save, so lists never read `state`.
+    Column("given_name_key", Text, nullable=False, server_default="", comment="Case-folded given name; personal data"),
+    Column("family_name_key", Text, nullable=False, server_default="", comment="Case-folded family name; personal data"),
+    Column("upn", Text, comment="Unique pupil number; personal data"),
+    Column("date_of_birth", Date, comment="Personal data"),
+    Column("school_name_key", Text, comment="Case-folded name of the child's last school"),
+    Column("working_due_date", Date, comment="When the officer's next work is due; null when the case waits on others"),
     Column("state", JSONB, nullable=False, comment="The whole case aggregate"),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The suite's invariant: at most one open CME case per child.
     Index("uq_cases_one_open_per_child", "child_id", unique=True, postgresql_where=text("status <> 'closed'")),
     Index("ix_cases_queue", "status", "priority", "due_date"),
+    # The case list's sort orders, each ending in the primary key so pages are stable.
+    Index("ix_cases_due_date", "due_date", "case_id"),
+    Index("ix_cases_priority_due_date", "priority", "due_date", "case_id"),
+    Index("ix_cases_opened_at", "opened_at", "case_id"),
+    Index("ix_cases_working_due_date", "working_due_date", postgresql_where=text("working_due_date IS NOT NULL")),
+    # Prefix search (LIKE 'term%') needs the pattern operator class under a non-C collation.
+    Index("ix_cases_given_name_key", "given_name_key", postgresql_ops={"given_name_key": "text_pattern_ops"}),
+    Index("ix_cases_family_name_key", "family_name_key", postgresql_ops={"family_name_key": "text_pattern_ops"}),
+    Index("ix_cases_search_name", "search_name", postgresql_ops={"search_name": "text_pattern_ops"}),
+    Index("ix_cases_school_name_key", "school_name_key", postgresql_ops={"school_name_key": "text_pattern_ops"}),
+    Index("ix_cases_school_id", "school_id"),
+    Index("ix_cases_upn", "upn"),
+    Index("ix_cases_date_of_birth", "date_of_birth"),
 )
 
 case_referrals = Table(
@@ -81,6 +102,9 @@ users = Table(
     Column("password_hash", Text, comment="argon2id; null for accounts that sign in with OpenID Connect"),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("identity_issuer", Text, comment="OpenID Connect issuer of an account provisioned on sign-in"),
+    Column("identity_subject", Text, comment="The issuer's stable subject for the account"),
+    UniqueConstraint("identity_issuer", "identity_subject", name="uq_users_identity"),
 )
 
 # Server-side sessions: the cookie holds a random token; only its SHA-256 is stored.
@@ -103,6 +127,18 @@ sign_in_attempts = Table(
     Column("succeeded", Boolean, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_sign_in_attempts_account_at", "account_key", "at"),
+    Index("ix_sign_in_attempts_client_at", "client", "at"),
+)
+
+# OpenID Connect sign-ins in flight: the state, nonce and PKCE verifier, kept server-side for a few minutes.
+oidc_sign_ins = Table(
+    "oidc_sign_ins",
+    metadata,
+    Column("state_hash", Text, primary_key=True, comment="SHA-256 of the state; the browser holds the state"),
+    Column("nonce", Text, nullable=False),
+    Column("code_verifier", Text, nullable=False),
+    Column("next_path", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # Append-only, hash-chained record of every view and change of a child's record (see domain/audit.py).
@@ -119,4 +155,14 @@ audit_log = Table(
     Column("previous_hash", Text, nullable=False),
     Column("entry_hash", Text, nullable=False),
     Index("ix_audit_log_record", "record_type", "record_id"),
+)
+
+# Sequence numbers and hashes of audit entries, kept apart from the chain so cutting entries off its end shows.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("checkpoint_id", BigInteger, Identity(always=True), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
