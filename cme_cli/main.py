@@ -17,7 +17,7 @@ import httpx
 import typer
 
 from cme_cli.infra import STATE_DIR, ensure_infrastructure, stop_local_infrastructure
-from cme_cli.suite import DEFAULT_PORTS, SERVICES, base_environment, suite_specs
+from cme_cli.suite import SERVICES, base_environment, configured_ports, suite_specs
 from cme_cli.supervisor import Supervisor, print_sink
 
 app = typer.Typer(help="Children Missing Education suite.", no_args_is_help=True, add_completion=False)
@@ -25,7 +25,7 @@ TOKEN_FILE = STATE_DIR / "api-token"
 
 
 def _url(service: str) -> str:
-    return os.environ.get(f"CME_{service.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[service]}")
+    return os.environ.get(f"CME_{service.upper()}_URL", f"http://127.0.0.1:{configured_ports()[service]}")
 
 
 def _api_token() -> str | None:
@@ -59,9 +59,12 @@ def up(
             "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
             "DATABASE_URL": endpoints.database_url,
             "CME_API_TOKENS": json.dumps({token: "cme-cli"}),
+            # Local development is plain http on 127.0.0.1; deployments keep the Secure __Host- cookie (default).
+            "CME_SESSION_COOKIE_SECURE": os.environ.get("CME_SESSION_COOKIE_SECURE", "false"),
         }
     )
-    supervisor = Supervisor(suite_specs(env).values(), STATE_DIR / "logs", print_sink(colour))
+    ports = configured_ports()
+    supervisor = Supervisor(suite_specs(env, ports).values(), STATE_DIR / "logs", print_sink(colour))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     supervisor.start_all()
@@ -72,9 +75,9 @@ def up(
 
             seed(intake_url=_url("intake"))
         typer.echo("\nThe suite is running:")
-        for name, port in DEFAULT_PORTS.items():
+        for name, port in ports.items():
             typer.echo(f"  {name:<9} http://127.0.0.1:{port}")
-        typer.echo("Officers' UI: http://127.0.0.1:8000   (Ctrl-C stops everything)")
+        typer.echo(f"Officers' UI: http://127.0.0.1:{ports['casework']}   (Ctrl-C stops everything)")
         stopping.wait()
     except KeyboardInterrupt:
         pass
@@ -132,9 +135,7 @@ def status() -> None:
     healthy = True
     for name in (*SERVICES, "relay"):
         try:
-            response = httpx.get(
-                f"{_url(name) if name != 'relay' else 'http://127.0.0.1:8005'}/health/ready", timeout=3
-            )
+            response = httpx.get(f"{_url(name)}/health/ready", timeout=3)
             state = "ready" if response.status_code == 200 else f"not ready {response.json().get('checks')}"
         except httpx.HTTPError:
             state = "down"

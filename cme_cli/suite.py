@@ -23,6 +23,12 @@ class ProcessSpec:
 DEFAULT_PORTS = {"casework": 8000, "intake": 8001, "triage": 8002, "review": 8003, "notify": 8004, "relay": 8005}
 
 
+def configured_ports(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """The default ports, each overridable with CME_<NAME>_PORT (e.g. CME_CASEWORK_PORT=9000)."""
+    env = os.environ if env is None else env
+    return {name: int(env.get(f"CME_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
+
+
 def suite_specs(env: Mapping[str, str], ports: Mapping[str, int] = DEFAULT_PORTS) -> dict[str, ProcessSpec]:
     """One process per service plus the outbox relay, all sharing `env` (Kafka, database, topic prefix)."""
     specs = {

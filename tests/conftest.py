@@ -55,6 +55,7 @@ async def suite(migrated: Infrastructure, otlp: OtlpReceiver) -> AsyncIterator[R
             "OTEL_BSP_SCHEDULE_DELAY": "200",
             "CME_LOG_LEVEL": "INFO",
             "CME_API_TOKENS": '{"test-suite-token": "test-runner"}',
+            "CME_SESSION_COOKIE_SECURE": "false",
         }
     )
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})

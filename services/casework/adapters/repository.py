@@ -60,6 +60,11 @@ class CaseRepository:
         ).first()
         return self._case(*row) if row else None
 
+    async def child_of(self, session: AsyncSession, case_id: str) -> str | None:
+        """The child a case is about, so a caller can take the child's lock before reading the case."""
+        child_id = (await session.execute(select(cases.c.child_id).where(cases.c.case_id == UUID(case_id)))).scalar()
+        return str(child_id) if child_id is not None else None
+
     def _case(self, state: dict[str, Any], version: int) -> Case:
         case = build(Case, state)
         case.version = version

@@ -155,6 +155,8 @@ audit_log = Table(
     Column("previous_hash", Text, nullable=False),
     Column("entry_hash", Text, nullable=False),
     Index("ix_audit_log_record", "record_type", "record_id"),
+    # The audit log page filters by record id alone, newest first.
+    Index("ix_audit_log_record_id_seq", "record_id", "seq"),
 )
 
 # Sequence numbers and hashes of audit entries, kept apart from the chain so cutting entries off its end shows.

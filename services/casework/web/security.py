@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -59,6 +60,13 @@ class NotSignedIn(Exception):
         self.next_path = next_path
 
 
+class CsrfRejected(HTTPException):
+    """A form came without the anti-forgery token of the session (or, before sign-in, of the browser)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="The form has expired. Go back, reload the page and try again")
+
+
 @dataclass(frozen=True)
 class SessionSettings:
     cookie_secure: bool = True
@@ -69,6 +77,12 @@ class SessionSettings:
     def cookie_name(self) -> str:
         # __Host- cookies must be Secure, host-only and path=/ (ASVS 3.3.3).
         return "__Host-cme-session" if self.cookie_secure else "cme-session"
+
+    @property
+    def pre_session_cookie_name(self) -> str:
+        """The double-submit anti-forgery cookie for forms posted before sign-in. __Host- stops a sibling
+        subdomain planting one (which would defeat the double submit)."""
+        return "__Host-cme-csrf" if self.cookie_secure else "cme-csrf"
 
 
 class Sessions:
@@ -106,20 +120,43 @@ class Sessions:
         response.delete_cookie(self.settings.cookie_name, path="/", secure=self.settings.cookie_secure,
                                httponly=True, samesite="lax")
 
+    def issue_pre_session_token(self, request: Request, response: Response) -> str:
+        """The anti-forgery token for a form shown before sign-in; reuses the browser's cookie if it has one, so
+        two tabs of the sign-in page both work."""
+        token = request.cookies.get(self.settings.pre_session_cookie_name) or secrets.token_urlsafe(32)
+        response.set_cookie(self.settings.pre_session_cookie_name, token, httponly=True,
+                            secure=self.settings.cookie_secure, samesite="strict", path="/", max_age=3600)
+        return token
+
+    def clear_pre_session_token(self, response: Response) -> None:
+        response.delete_cookie(self.settings.pre_session_cookie_name, path="/", secure=self.settings.cookie_secure,
+                               httponly=True, samesite="strict")
+
+
+async def check_csrf(request: Request, record: SessionRecord | None, settings: SessionSettings) -> None:
+    """Every POST carries the session's token; before sign-in, the token of the pre-session cookie."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise CsrfRejected
+    form = await request.form()
+    submitted = str(form.get("csrf_token", ""))
+    expected = record.csrf_token if record is not None else request.cookies.get(settings.pre_session_cookie_name, "")
+    if not submitted or not expected or not hmac.compare_digest(submitted.encode(), expected.encode()):
+        raise CsrfRejected
+
 
 def enforce(rule: AccessRule, sessions: Sessions) -> Callable[[Request], Awaitable[SessionRecord | None]]:
     async def check(request: Request) -> SessionRecord | None:
         record = await sessions.current(request)
         user = record.user if record else None
         if rule.audience is not Audience.PUBLIC and user is None:
-            raise NotSignedIn(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            # After signing in the officer comes back with a GET, so a form's address is no place to return to.
+            is_page = request.method == "GET"
+            raise NotSignedIn(request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                              if is_page else "/")
         if not rule.allows(user):
             raise HTTPException(status_code=403, detail="You do not have permission to do this")
-        if request.method == "POST" and record is not None:
-            form = await request.form()
-            submitted = str(form.get("csrf_token", ""))
-            if not hmac.compare_digest(submitted, record.csrf_token):
-                raise HTTPException(status_code=403, detail="The form has expired. Go back and try again")
+        if request.method == "POST":
+            await check_csrf(request, record, sessions.settings)
         return record
 
     return check
@@ -159,6 +196,22 @@ def sign_in_redirect(error: NotSignedIn) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='/')}", status_code=303)
 
 
+def redact_query_from_span(request: Request) -> None:
+    """Query strings hold search terms (names, dates of birth) and sign-in codes: the server span keeps the path
+    only. The instrumentation sets these attributes before the app runs, so they are overwritten here."""
+    span = trace.get_current_span()
+    recorded = getattr(span, "attributes", None) or {}
+    without_query = {
+        "http.url": str(request.url.replace(query="")),
+        "url.full": str(request.url.replace(query="")),
+        "http.target": request.url.path,
+        "url.query": "redacted",
+    }
+    for name, value in without_query.items():
+        if name in recorded:
+            span.set_attribute(name, value)
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
     """Headers every response carries (ASVS 3.4): a nonce-based CSP, no framing, no sniffing, no caching of
     pages that hold children's data."""
@@ -168,16 +221,20 @@ class SecurityHeaders(BaseHTTPMiddleware):
         self.hsts = hsts
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.url.query:
+            redact_query_from_span(request)
         nonce = secrets.token_urlsafe(16)
         request.state.csp_nonce = nonce
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = (
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
