@@ -25,6 +25,8 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
+        # Bound values can be a child's personal data: keep them out of exception messages and logs.
+        hide_parameters=True,
         connect_args={
             "server_settings": {"search_path": settings.schema_name, "application_name": settings.service_name}
         },

@@ -45,6 +45,10 @@ def message_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:
     return list(getattr(raw, "headers", None) or [])
 
 
+class ProcessingFailed(RuntimeError):
+    """A handler failed; the message is read again (and dead-lettered after repeated failures)."""
+
+
 class Consumers:
     """Registers a service's subscribers on its broker."""
 
@@ -125,7 +129,8 @@ class Consumers:
                 await self.dead_letter(message, reason=f"processing failed {failures} times: {type(error).__name__}")
                 return "dead_lettered"
             await asyncio.sleep(min(0.2 * 2**failures, 5.0))
-            raise
+            # Database errors quote the values involved; FastStream logs what we raise, so raise only the kind.
+            raise ProcessingFailed(type(error).__name__) from None
         self._failures.pop(position, None)
         return outcome
 

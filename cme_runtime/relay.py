@@ -8,6 +8,7 @@ between republishes them, and consumers' inboxes drop the duplicates.
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,22 +25,19 @@ from cme_runtime.outbox import NOTIFY_CHANNEL
 
 log = get_logger(__name__)
 
-CLAIM_HEADS = text(
-    """
-    SELECT o.aggregateid FROM outbox o
-    WHERE NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.aggregateid = o.aggregateid AND earlier.seq < o.seq)
+_CLAIM_HEADS = """
+    SELECT o.aggregateid FROM {table} o
+    WHERE NOT EXISTS (SELECT 1 FROM {table} earlier WHERE earlier.aggregateid = o.aggregateid AND earlier.seq < o.seq)
     ORDER BY o.seq
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
-    """
-)
-CLAIM_ROWS = text(
-    """
+"""
+_CLAIM_ROWS = """
     SELECT seq, id, aggregatetype, aggregateid, type, source, subject, dataschema, payload, occurred_at, trace_headers
-    FROM outbox WHERE aggregateid = ANY(:keys) ORDER BY seq LIMIT :limit FOR UPDATE
-    """
-)
-DELETE_ROWS = text("DELETE FROM outbox WHERE seq = ANY(:seqs)")
+    FROM {table} WHERE aggregateid = ANY(:keys) ORDER BY seq LIMIT :limit FOR UPDATE
+"""
+_DELETE_ROWS = "DELETE FROM {table} WHERE seq = ANY(:seqs)"
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,11 @@ class RelayTarget:
     engine: AsyncEngine
     listen_dsn: str
     topic_prefix: str = ""
+    table: str = "outbox"
+
+    def __post_init__(self) -> None:
+        if not _TABLE_NAME.fullmatch(self.table):
+            raise ValueError("outbox table name must be a plain lower-case identifier")
 
 
 def kafka_headers(row: Mapping[Any, Any]) -> list[tuple[str, bytes]]:
@@ -76,18 +79,23 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
         self._wake = asyncio.Event()
+        self._claim_heads = text(_CLAIM_HEADS.format(table=target.table))
+        self._claim_rows = text(_CLAIM_ROWS.format(table=target.table))
+        self._delete_rows = text(_DELETE_ROWS.format(table=target.table))
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows went to Kafka."""
         async with self.target.engine.begin() as connection:
-            heads = (await connection.execute(CLAIM_HEADS, {"limit": self.batch_size})).scalars().all()
+            heads = (await connection.execute(self._claim_heads, {"limit": self.batch_size})).scalars().all()
             if not heads:
                 return 0
             rows = (
-                (await connection.execute(CLAIM_ROWS, {"keys": list(heads), "limit": self.batch_size})).mappings().all()
+                (await connection.execute(self._claim_rows, {"keys": list(heads), "limit": self.batch_size}))
+                .mappings()
+                .all()
             )
             await self._publish(rows)
-            await connection.execute(DELETE_ROWS, {"seqs": [row["seq"] for row in rows]})
+            await connection.execute(self._delete_rows, {"seqs": [row["seq"] for row in rows]})
         OUTBOX_PUBLISHED.labels(service=self.target.service).inc(len(rows))
         return len(rows)
 

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 
 from cme_runtime.db import create_engine, create_session_factory
+from cme_runtime.errors import HideUnexpectedErrors
 from cme_runtime.inbox import Inbox
 from cme_runtime.logging import configure_logging, get_logger
 from cme_runtime.messaging import Consumers
@@ -93,6 +94,7 @@ class ServiceRuntime:
     def http_app(self, title: str, description: str, **fastapi_options: Any) -> FastAPI:
         app = FastAPI(title=title, description=description, lifespan=self.lifespan, **fastapi_options)
         app.state.runtime = self
+        app.add_middleware(HideUnexpectedErrors)
         self._add_health_routes(app)
         FastAPIInstrumentor.instrument_app(
             app, tracer_provider=self.tracer_provider, excluded_urls="health/live,health/ready,metrics"

@@ -17,14 +17,24 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 def cli_environment(suite: RunningSuite) -> dict[str, str]:
     urls = {f"CME_{name.upper()}_URL": spec.base_url for name, spec in suite.specs.items()}
-    return {**os.environ, **urls, "KAFKA_BOOTSTRAP_SERVERS": suite.kafka, "CME_TOPIC_PREFIX": suite.topic_prefix,
-            "CME_API_TOKEN": "test-suite-token"}
+    return {
+        **os.environ,
+        **urls,
+        "KAFKA_BOOTSTRAP_SERVERS": suite.kafka,
+        "CME_TOPIC_PREFIX": suite.topic_prefix,
+        "CME_API_TOKEN": "test-suite-token",
+    }
 
 
 async def cme(suite: RunningSuite, *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cme_cli", *args, env=cli_environment(suite),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "cme_cli",
+        *args,
+        env=cli_environment(suite),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     return process.returncode or 0, output.decode()

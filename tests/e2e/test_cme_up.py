@@ -30,8 +30,15 @@ async def test_cme_up_runs_the_suite_and_ctrl_c_stops_everything(migrated: Infra
         **{f"CME_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cme_cli", "up", "--demo", "--no-colour", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "cme_cli",
+        "up",
+        "--demo",
+        "--no-colour",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None
     seen: list[str] = []
