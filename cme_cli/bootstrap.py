@@ -5,6 +5,7 @@ import importlib
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from cme_cli.suite import SERVICES
+from cme_runtime.kafka_security import aiokafka_options
 from cme_runtime.migrations import upgrade
 from cme_runtime.settings import ServiceSettings
 from contracts import topics
@@ -19,7 +20,7 @@ def migrate_all(database_url: str) -> None:
 
 
 async def create_topics(bootstrap: str, prefix: str = "") -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **aiokafka_options(ServiceSettings()))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

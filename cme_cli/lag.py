@@ -5,10 +5,14 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from cme_runtime.kafka_security import aiokafka_options
+from cme_runtime.settings import ServiceSettings
+
 
 async def consumer_lag(bootstrap: str, groups: Sequence[str]) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    security = aiokafka_options(ServiceSettings())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
     await admin.start()
     await consumer.start()
     try:

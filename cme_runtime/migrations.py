@@ -37,6 +37,10 @@ def run_env(target_metadata: MetaData) -> None:
         raise RuntimeError("sqlalchemy.url is not set")
 
     def run(connection: Connection) -> None:
+        # Replicas starting together would race to migrate; the first takes the lock, the others then find head.
+        connection.execute(
+            text("SELECT pg_advisory_lock(hashtext('cme.migrations.' || :schema))"), {"schema": schema or "public"}
+        )
         if (
             schema
             and not connection.execute(

@@ -148,7 +148,12 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def new_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+def new_producer(bootstrap_servers: str, **security: Any) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000
+        bootstrap_servers=bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=30000,
+        **security,
     )

@@ -1,7 +1,7 @@
 """The outbox relay process: `python -m cme_runtime.relay_main`.
 
 Relays the outboxes of the services named in CME_RELAY_SERVICES (default: all five), each through the
-service's own database role. Serves /health/live, /health/ready and /metrics on CME_RELAY_HTTP_PORT.
+service's own database role. Serves /health/live, /health/ready and /metrics on CME_HTTP_PORT (default 8005).
 """
 
 import asyncio
@@ -17,6 +17,7 @@ from pydantic import Field
 from sqlalchemy import text
 
 from cme_runtime.db import create_engine
+from cme_runtime.kafka_security import aiokafka_options
 from cme_runtime.logging import configure_logging, get_logger
 from cme_runtime.relay import OutboxRelay, RelayTarget, asyncpg_dsn, new_producer
 from cme_runtime.settings import ServiceSettings
@@ -49,7 +50,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        producer = new_producer(settings.kafka_bootstrap_servers)  # aiokafka binds to the running loop
+        producer = new_producer(
+            settings.kafka_bootstrap_servers, **aiokafka_options(settings)
+        )  # aiokafka binds to the running loop
         await producer.start()
         tasks = [
             asyncio.create_task(OutboxRelay(target, producer, settings.relay_batch_size).run(stopping))

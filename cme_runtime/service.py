@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, text
 from cme_runtime.db import create_engine, create_session_factory
 from cme_runtime.errors import HideUnexpectedErrors
 from cme_runtime.inbox import Inbox
+from cme_runtime.kafka_security import faststream_security
 from cme_runtime.logging import configure_logging, get_logger
 from cme_runtime.messaging import Consumers
 from cme_runtime.outbox import Outbox
@@ -63,6 +64,7 @@ class ServiceRuntime:
             middlewares=(KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider),),
             client_id=f"cme-{settings.service_name}",
             enable_idempotence=True,
+            security=faststream_security(settings),
         )
         self.consumers = Consumers(
             settings, self.broker, self.session_factory, Inbox(self.inbox_table, consumer=settings.consumer_group)

@@ -1,6 +1,8 @@
 """Configuration from environment variables, with defaults that work on a developer machine."""
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +21,11 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CME_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: str | None = Field(default=None, description="CA bundle for the brokers' TLS certificates")
     database_url_template: str = Field(
         default="postgresql+asyncpg://{service}:{service}@127.0.0.1:5432/cme",
         validation_alias=AliasChoices("DATABASE_URL", "CME_DATABASE_URL"),
