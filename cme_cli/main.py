@@ -73,7 +73,7 @@ def up(
         if demo:
             from cme_cli.demo import seed  # noqa: PLC0415
 
-            seed(intake_url=_url("intake"))
+            seed(env, f"http://127.0.0.1:{ports['casework']}")
         typer.echo("\nThe suite is running:")
         for name, port in ports.items():
             typer.echo(f"  {name:<9} http://127.0.0.1:{port}")

@@ -17,6 +17,7 @@ from services.casework.adapters.repository import CaseRepository
 from services.casework.adapters.tables import metadata
 from services.casework.service import CaseworkService
 from services.casework.settings import CaseworkSettings
+from services.casework.web.oidc import OidcConfig
 from services.casework.web.security import SessionSettings
 from services.casework.web.ui import mount_ui
 
@@ -48,7 +49,7 @@ def build(
 
 def create_app(settings: CaseworkSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     settings = settings or CaseworkSettings()
-    runtime, _ = build(settings, tracer_provider)
+    runtime, service = build(settings, tracer_provider)
     app = runtime.http_app(TITLE, DESCRIPTION)
     add_api_routes(app, runtime.session_factory, settings.api_tokens)
     mount_ui(
@@ -59,8 +60,10 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
             idle_timeout=timedelta(minutes=settings.session_idle_minutes),
             absolute_timeout=timedelta(hours=settings.session_absolute_hours),
         ),
-        settings.service_title,
-        settings.authority_name,
+        service_name=settings.service_title,
+        authority_name=settings.authority_name,
+        service=service,
+        oidc=OidcConfig.from_settings(settings),
     )
     return app
 

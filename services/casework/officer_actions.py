@@ -117,9 +117,11 @@ class OfficerActions:
         if officer is None or Role.CME_OFFICER not in officer.roles:
             raise InvalidRecord("the case can only be allocated to an active CME officer")
         return await self._change(
-            session, user, case_id, expected_version, Permission.ALLOCATE, "case.allocated",
-            lambda case, at: case.allocate(officer_id, user.user_id, at),
-            {"officer_id": officer_id},
+            session, user, case_id, expected_version,
+            permission=Permission.ALLOCATE,
+            action="case.allocated",
+            apply=lambda case, at: case.allocate(officer_id, user.user_id, at),
+            details={"officer_id": officer_id},
         )
 
     async def record_check(
@@ -139,26 +141,33 @@ class OfficerActions:
             )
 
         return await self._change(
-            session, user, case_id, expected_version, Permission.RECORD_CHECK, "case.check_recorded", apply,
-            {"check": entry.check.value, "status": entry.status.value},
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CHECK,
+            action="case.check_recorded",
+            apply=apply,
+            details={"check": entry.check.value, "status": entry.status.value},
         )
 
     async def record_contact(
         self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: ContactEntry
     ) -> Case:
         return await self._change(
-            session, user, case_id, expected_version, Permission.RECORD_CONTACT, "case.contact_recorded",
-            lambda case, _: case.record_contact(entry.method, entry.at, user.user_id, entry.result, entry.note),
-            {"method": entry.method.value, "result": entry.result.value},
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CONTACT,
+            action="case.contact_recorded",
+            apply=lambda case, _: case.record_contact(entry.method, entry.at, user.user_id, entry.result, entry.note),
+            details={"method": entry.method.value, "result": entry.result.value},
         )
 
     async def add_note(
         self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, text: str
     ) -> Case:
         return await self._change(
-            session, user, case_id, expected_version, Permission.ADD_NOTE, "case.note_added",
-            lambda case, at: case.add_note(text, user.user_id, at),
-            None,
+            session, user, case_id, expected_version,
+            permission=Permission.ADD_NOTE,
+            action="case.note_added",
+            apply=lambda case, at: case.add_note(text, user.user_id, at),
+            details=None,
         )
 
     async def escalate(
@@ -175,17 +184,22 @@ class OfficerActions:
             )
 
         return await self._change(
-            session, user, case_id, expected_version, Permission.ESCALATE, "case.escalated", apply,
-            {"kind": entry.kind.value},
+            session, user, case_id, expected_version,
+            permission=Permission.ESCALATE,
+            action="case.escalated",
+            apply=apply,
+            details={"kind": entry.kind.value},
         )
 
     async def liaise_with_social_worker(
         self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, note: str
     ) -> Case:
         return await self._change(
-            session, user, case_id, expected_version, Permission.RECORD_CONTACT, "case.social_worker_liaised",
-            lambda case, at: case.liaise_with_social_worker(at, user.user_id, note),
-            None,
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CONTACT,
+            action="case.social_worker_liaised",
+            apply=lambda case, at: case.liaise_with_social_worker(at, user.user_id, note),
+            details=None,
         )
 
     async def close(
@@ -193,10 +207,11 @@ class OfficerActions:
     ) -> Case:
         """Close the case, or record the outcome and wait when another authority has still to acknowledge."""
         return await self._change(
-            session, user, case_id, expected_version, Permission.CLOSE_CASE,
-            lambda case: "case.closed" if case.status is Status.CLOSED else "case.outcome_recorded",
-            lambda case, at: case.close(entry.reason, user.user_id, at, entry.details),
-            {"reason": entry.reason.value},
+            session, user, case_id, expected_version,
+            permission=Permission.CLOSE_CASE,
+            action=lambda case: "case.closed" if case.status is Status.CLOSED else "case.outcome_recorded",
+            apply=lambda case, at: case.close(entry.reason, user.user_id, at, entry.details),
+            details={"reason": entry.reason.value},
         )
 
     async def _change(
@@ -205,6 +220,7 @@ class OfficerActions:
         user: User,
         case_id: str,
         expected_version: int | None,
+        *,
         permission: Permission,
         action: str | Callable[[Case], str],
         apply: Callable[[Case, datetime], object],

@@ -6,7 +6,7 @@ team's cases) is applied here as a `Scope`, computed once per request.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -147,10 +147,12 @@ class CaseFilters:
     officer: str | None = None
     school: str | None = None
     search_text: str = ""
+    overdue_on: date | None = None
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "CaseFilters":
-        """Lenient: a value that is not one of the options is ignored, as a bookmarked URL may be old."""
+    def from_query(cls, params: Mapping[str, str], today: date) -> "CaseFilters":
+        """Lenient: a value that is not one of the options is ignored, as a bookmarked URL may be old.
+        `overdue=yes` keeps the cases past their working due date as of `today`."""
         status = params.get("status", OPEN)
         if status not in {OPEN, ALL, *Status}:
             status = OPEN
@@ -161,6 +163,7 @@ class CaseFilters:
             officer=params.get("officer", "").strip() or None,
             school=" ".join(params.get("school", "").split()) or None,
             search_text=" ".join(params.get("q", "").split()),
+            overdue_on=today if params.get("overdue") == "yes" else None,
         )
 
     @property
@@ -176,6 +179,7 @@ class CaseFilters:
             "track": self.track.value if self.track else "",
             "officer": self.officer or "",
             "school": self.school or "",
+            "overdue": "yes" if self.overdue_on else "",
         }
         return {name: value for name, value in params.items() if value}
 
@@ -198,6 +202,8 @@ class CaseFilters:
                 conditions.append(cases.c.school_id == self.school)
             else:
                 conditions.append(_starts(cases.c.school_name_key, self.school.casefold()))
+        if self.overdue_on is not None:
+            conditions.append(cases.c.working_due_date < self.overdue_on)
         search = self.search
         if search is not None:
             conditions.append(search_condition(search))
@@ -263,7 +269,8 @@ async def scope_for(session: AsyncSession, actor: Actor) -> Scope:
         return Scope(frozenset())
     officer_ids = {actor.user_id}
     if actor.team_id is not None:
-        officer_ids |= set((await session.execute(select(users.c.user_id).where(users.c.team_id == actor.team_id))).scalars())
+        team = await session.execute(select(users.c.user_id).where(users.c.team_id == actor.team_id))
+        officer_ids |= set(team.scalars())
     return Scope(frozenset(officer_ids))
 
 
@@ -376,7 +383,7 @@ async def _count(session: AsyncSession, *conditions: ColumnElement[bool]) -> int
 
 
 async def case_list(
-    session: AsyncSession, scope: Scope, filters: CaseFilters, sort: Sort, page: int, page_size: int = PAGE_SIZE
+    session: AsyncSession, scope: Scope, filters: CaseFilters, sort: Sort, *, page: int, page_size: int = PAGE_SIZE
 ) -> CasePage:
     conditions = [scope.condition(), *filters.conditions()]
     total = await _count(session, *conditions)
@@ -514,7 +521,3 @@ async def case_id_for_reference(session: AsyncSession, reference: str) -> str | 
     query = select(cases.c.case_id).where(cases.c.reference == reference.strip().upper())
     case_id = (await session.execute(query)).scalar()
     return str(case_id) if case_id is not None else None
-
-
-def case_ids(rows: Sequence[CaseRow]) -> list[str]:
-    return [row.case_id for row in rows]

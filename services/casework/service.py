@@ -9,8 +9,8 @@ from cme_runtime.outbox import Outbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events import case_v1
 from contracts.events.common_v1 import Child, Safeguarding, School
-from contracts.events.review_v1 import ReviewDecided
 from contracts.events.referral_v1 import ReferralKind
+from contracts.events.review_v1 import ReviewDecided
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
 from services.casework.adapters.repository import CaseRepository
 from services.casework.domain import events as domain_events
@@ -85,8 +85,7 @@ class CaseworkService:
                 child_summary=child_summary(decision),
                 flags=case_flags(decision),
             )
-            await self.repository.add(session, case)
-            await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
+            await self.open_case(session, case, decision.child, decision.school, decision.safeguarding)
             return
         case = next(c for c in existing if c.case_id == route.case_id)
         version = case.version
@@ -132,6 +131,13 @@ class CaseworkService:
                 }
             ],
         )
+
+    async def open_case(
+        self, session: AsyncSession, case: Case, child: Child, school: School | None, safeguarding: Safeguarding
+    ) -> None:
+        """Store a new case and publish its events, the first with the child's details for other services."""
+        await self.repository.add(session, case)
+        await self._publish(session, case, child, school, safeguarding)
 
     async def commit_changes(self, session: AsyncSession, case: Case, expected_version: int) -> None:
         """Save a case an officer changed, with its timeline entries and published events."""

@@ -1,6 +1,7 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from cme_runtime.settings import ServiceSettings
+from services.casework.domain.access import Role
 
 
 class CaseworkSettings(ServiceSettings):
@@ -16,3 +17,16 @@ class CaseworkSettings(ServiceSettings):
     api_tokens: dict[str, str] = Field(
         default={}, description="Bearer tokens for the JSON API, mapped to the user id they act as"
     )
+    # OpenID Connect sign-in (authorization code with PKCE), e.g. Entra ID: set the issuer, client id and redirect
+    # URL (and the secret, from CME_OIDC_CLIENT_SECRET) to show "Sign in with your council account".
+    oidc_issuer: str | None = Field(default=None, description="e.g. https://login.microsoftonline.com/<tenant>/v2.0")
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = Field(default=None, description="https://<host>/sign-in/oidc/callback")
+    oidc_scopes: str = "openid profile email"
+    oidc_roles_claim: str = Field(default="roles", description="The ID token claim holding the user's app roles")
+    oidc_role_map: dict[str, Role] = Field(
+        default={role.value: role for role in Role},
+        description="Role claim value -> role; a user with no mapped value is refused",
+    )
+    oidc_team_claim: str | None = Field(default=None, description="An ID token claim naming the officer's team")

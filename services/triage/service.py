@@ -153,6 +153,24 @@ class TriageService:
             reasons=(no_joiner, *watched.reasons, *open_to_social_care),
         )
 
+    def earlier_joiner_for(self, joiners: list[RecordedJoiner], leaver: ReferralReceived) -> RecordedJoiner | None:
+        """A joiner return that reached triage before the leaver return and shows the transfer happened.
+
+        The new school often adds the pupil, and sends its return, before the old school deletes them. A join
+        up to the watch's length in school days before leaving counts; an older one is an earlier move.
+        """
+        window = self.rules(leaver.referral_date).joiner_watch_school_days
+        leaving_date = leaver.referral_date
+        return next(
+            (
+                joiner
+                for joiner in joiners
+                if joiner.joined_on >= leaving_date
+                or self.calendar.school_days_between(joiner.joined_on, leaving_date) <= window
+            ),
+            None,
+        )
+
     async def on_referral_received(
         self, session: AsyncSession, attributes: CloudEventAttributes, referral: ReferralReceived
     ) -> None:
@@ -164,7 +182,7 @@ class TriageService:
             return
         if decision.track is Track.WATCH_FOR_JOINER:
             await self._open_watch(session, referral, decision, decided_at)
-        elif referral.kind.value == ReferralKind.JOINER.value:
+        elif referral_kind(referral) is ReferralKind.JOINER:
             await self._satisfy_watches(session, referral, decided_at)
         await self._publish(session, decision_id, referral, decision, decided_at)
 
@@ -208,24 +226,6 @@ class TriageService:
             return
         satisfied = satisfy_on_joiner(watch, joiner.school_id, joiner.joined_on)
         await self.watches.add(session, satisfied, referral, satisfied_by=joiner.referral_id, decided_at=decided_at)
-
-    def earlier_joiner_for(self, joiners: list[RecordedJoiner], leaver: ReferralReceived) -> RecordedJoiner | None:
-        """A joiner return that reached triage before the leaver return and shows the transfer happened.
-
-        The new school often adds the pupil, and sends its return, before the old school deletes them. A join
-        up to the watch's length in school days before leaving counts; an older one is an earlier move.
-        """
-        window = self.rules(leaver.referral_date).joiner_watch_school_days
-        leaving_date = leaver.referral_date
-        return next(
-            (
-                joiner
-                for joiner in joiners
-                if joiner.joined_on >= leaving_date
-                or self.calendar.school_days_between(joiner.joined_on, leaving_date) <= window
-            ),
-            None,
-        )
 
     async def _satisfy_watches(self, session: AsyncSession, joiner: ReferralReceived, at: datetime) -> None:
         school_id = joined_school_id(joiner)

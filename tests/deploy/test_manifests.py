@@ -34,6 +34,7 @@ PARTITIONS = 6
 DAY_MS = 24 * 60 * 60 * 1000
 PROCESSES = (*SERVICES, "relay")
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+SECRET_SETTINGS = ("DATABASE_URL", "CME_API_TOKENS", "CME_OIDC_CLIENT_SECRET")
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def containers(resource: Resource, *, init: bool = True) -> Iterator[dict[str, A
 
 def main_container(deployment: Resource) -> dict[str, Any]:
     (container,) = [c for c in pod_spec(deployment)["containers"] if c["name"] == deployment.name]
-    return container
+    return dict(container)
 
 
 def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -170,9 +171,7 @@ def acl_topics(user: Resource, operation: str) -> set[str]:
 
 
 def acl_groups(user: Resource) -> set[str]:
-    return {
-        acl["resource"]["name"] for acl in user.spec["authorization"]["acls"] if acl["resource"]["type"] == "group"
-    }
+    return {acl["resource"]["name"] for acl in user.spec["authorization"]["acls"] if acl["resource"]["type"] == "group"}
 
 
 # Topics
@@ -245,7 +244,8 @@ def test_every_process_listens_on_its_settings_port(process: str) -> None:
     assert env_of(container)["CME_HTTP_PORT"]["value"] == str(DEFAULT_PORTS[process])
     assert service.spec["selector"] == deployment.spec["selector"]["matchLabels"]
     assert [(port["port"], port["targetPort"]) for port in service.spec["ports"]] == [(DEFAULT_PORTS[process], "http")]
-    assert config_map_data()["CME_HTTP_HOST"] == "0.0.0.0"
+    # Reached by the kubelet's probes and by other pods, so not on loopback.
+    assert config_map_data()["CME_HTTP_HOST"] == "0.0.0.0"  # noqa: S104
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -316,11 +316,11 @@ def test_consumers_get_at_least_thirty_seconds_to_finish_and_commit(process: str
 
 def test_secrets_are_referenced_never_stored() -> None:
     assert of_kind(all_resources(), "Secret") == []
-    assert not {"DATABASE_URL", "CME_API_TOKENS"} & set(config_map_data())
+    assert not set(SECRET_SETTINGS) & set(config_map_data())
     referenced = set()
     for owner in pod_owners(all_resources()):
         for container in containers(owner):
-            for name in ("DATABASE_URL", "CME_API_TOKENS"):
+            for name in SECRET_SETTINGS:
                 if name in env_of(container):
                     reference = env_of(container)[name]["valueFrom"]["secretKeyRef"]
                     assert reference["key"] == name
@@ -329,6 +329,7 @@ def test_secrets_are_referenced_never_stored() -> None:
     assert referenced == {
         *(f"cme-{process}-database" for process in PROCESSES),
         "cme-casework-api-tokens",
+        "cme-casework-oidc",
     }
 
 
@@ -481,7 +482,9 @@ def test_components_are_components_and_overlays_use_each_of_them() -> None:
     components = sorted(path for path in (K8S / "components").iterdir() if path.is_dir())
     for component in components:
         assert kustomization(component)["kind"] == "Component", component.name
-    used = {(overlay / entry).resolve() for overlay in (LOCAL, PRODUCTION) for entry in kustomization(overlay)["components"]}
+    used = {
+        (overlay / entry).resolve() for overlay in (LOCAL, PRODUCTION) for entry in kustomization(overlay)["components"]
+    }
 
     assert {component.resolve() for component in components} <= used
 
@@ -506,13 +509,17 @@ def test_overlay_patches_target_kinds_the_overlay_contains(overlay: Path) -> Non
 def test_production_runs_at_least_two_of_every_deployment() -> None:
     counts = {entry["name"]: entry["count"] for entry in kustomization(PRODUCTION)["replicas"]}
     deployments = {deployment.name for deployment in of_kind(rendered(PRODUCTION), "Deployment")}
+    scaled = {scaled.spec["scaleTargetRef"]["name"] for scaled in of_kind(rendered(PRODUCTION), "ScaledObject")}
     (keda_floor,) = [
         patch for patch in kustomization(PRODUCTION)["patches"] if patch["target"]["kind"] == "ScaledObject"
     ]
 
-    assert set(counts) == deployments
-    assert min(counts.values()) >= 2
+    # A Deployment KEDA scales may leave its count to the ScaledObject's floor (see deploy/README.md).
     assert yaml.safe_load(keda_floor["patch"]) == [{"op": "replace", "path": "/spec/minReplicaCount", "value": 2}]
+    assert set(counts) <= deployments
+    for deployment in deployments - scaled:
+        assert counts.get(deployment, 0) >= 2, deployment
+    assert min(counts.values()) >= 2
 
 
 def test_production_limits_disruption_of_every_deployment() -> None:
@@ -528,9 +535,7 @@ def test_production_limits_disruption_of_every_deployment() -> None:
 def test_production_serves_casework_over_tls_only() -> None:
     (ingress,) = of_kind(rendered(PRODUCTION), "Ingress")
     hosts = {rule["host"] for rule in ingress.spec["rules"]}
-    backends = {
-        path["backend"]["service"]["name"] for rule in ingress.spec["rules"] for path in rule["http"]["paths"]
-    }
+    backends = {path["backend"]["service"]["name"] for rule in ingress.spec["rules"] for path in rule["http"]["paths"]}
 
     assert backends == {"casework"}
     assert [(set(tls["hosts"]), tls["secretName"]) for tls in ingress.spec["tls"]] == [(hosts, "cme-casework-tls")]

@@ -100,16 +100,24 @@ async def wait_for_watch(db: dict[str, asyncpg.Connection], referral_id: str, st
     return await eventually(probe, what=f"a {status} watch for the referral")
 
 
-async def triage_decisions_for(suite: RunningSuite, child_id: str, count: int) -> list[Record]:
-    """The child's TriageDecided events once `count` of them are on the topic."""
+async def triage_decision(suite: RunningSuite, child_id: str, kind: str, *, is_cme: bool = False) -> Record:
+    """The child's TriageDecided event of that kind once it is on the topic."""
 
-    def for_child(records: Sequence[Record]) -> list[Record]:
-        return [record for record in records if record.key == child_id.encode()]
+    def is_wanted(record: Record) -> bool:
+        if record.key != child_id.encode():
+            return False
+        payload = json.loads(record.value)
+        return bool(payload["kind"] == kind and payload["is_cme"] is is_cme)
 
     records = await read_until(
-        suite.kafka, suite.topic(topics.TRIAGE_DECIDED), lambda records: len(for_child(records)) >= count
+        suite.kafka, suite.topic(topics.TRIAGE_DECIDED), lambda records: any(map(is_wanted, records))
     )
-    return for_child(records)
+    (wanted,) = filter(is_wanted, records)
+    return wanted
+
+
+async def stored_decision(db: dict[str, asyncpg.Connection], referral_id: str) -> asyncpg.Record:
+    return await db["triage"].fetchrow("SELECT * FROM decisions WHERE referral_id = $1::uuid", referral_id)
 
 
 async def wait_until_casework_applied(db: dict[str, asyncpg.Connection], events: Sequence[Record]) -> None:
@@ -168,15 +176,45 @@ async def test_a_joiner_return_in_time_satisfies_the_watch_and_no_case_opens(
     assert satisfied["satisfied_by"] is not None
     assert satisfied["expiry_decision_id"] is None
 
-    decisions = await triage_decisions_for(suite, child_id, count=2)
-    payloads = [json.loads(record.value) for record in decisions]
-    assert [(p["kind"], p["track"], p["is_cme"]) for p in payloads] == [
-        ("leaver", "watch_for_joiner", False),
-        ("joiner", "no_action", False),
-    ]
-    assert payloads[1]["school"]["establishment_id"] == NAMED_SCHOOL["establishment_id"]
-    await wait_until_casework_applied(db, decisions)
+    transfer_decision = await stored_decision(db, accepted["referral_id"])
+    assert (transfer_decision["track"], transfer_decision["is_cme"]) == ("watch_for_joiner", False)
+    joiner_decision = await triage_decision(suite, child_id, "joiner")
+    joined = json.loads(joiner_decision.value)
+    assert joined["track"] == "no_action"
+    assert joined["school"]["establishment_id"] == NAMED_SCHOOL["establishment_id"]
+    # The joiner's decision is the child's last: once casework has applied it, no case is still to come.
+    await wait_until_casework_applied(db, [joiner_decision])
     assert await cases_for_child(suite, child_id) == []
+
+
+async def test_a_joiner_return_that_arrives_before_the_leaver_return_satisfies_its_watch(
+    suite: RunningSuite, db: dict[str, asyncpg.Connection]
+) -> None:
+    submission = transfer()
+    leaving_date = date.fromisoformat(submission["leaving_date"])
+    # The new school registered the pupil, and sent its return, before the old school sent the deletion.
+    joiner_id = await send_joiner(suite, submission["child"], start_date=leaving_date - timedelta(days=1))
+    joiner_child_id = await eventually(
+        lambda: db["intake"].fetchval("SELECT child_id FROM submissions WHERE submission_id = $1", joiner_id),
+        what="intake accepting the joiner return",
+    )
+    await eventually(
+        lambda: db["triage"].fetchval(
+            "SELECT decision_id FROM decisions WHERE child_id = $1 AND referral_kind = 'joiner'", joiner_child_id
+        ),
+        what="triage deciding the joiner return",
+    )
+
+    accepted = await submit_leaver(suite, submission)
+
+    assert accepted["child_id"] == str(joiner_child_id)
+    satisfied = await wait_for_watch(db, accepted["referral_id"], status="satisfied")
+    assert satisfied["joined_school_id"] == NAMED_SCHOOL["establishment_id"]
+    assert satisfied["joined_on"] == leaving_date - timedelta(days=1)
+    transfer_decision = await triage_decision(suite, accepted["child_id"], "leaver")
+    assert json.loads(transfer_decision.value)["track"] == "watch_for_joiner"
+    await wait_until_casework_applied(db, [transfer_decision])
+    assert await cases_for_child(suite, accepted["child_id"]) == []
 
 
 async def test_no_joiner_return_by_the_deadline_opens_one_cme_case(
@@ -210,9 +248,9 @@ async def test_no_joiner_return_by_the_deadline_opens_one_cme_case(
     assert cases[0]["status"] == "triaged"
     assert date.fromisoformat(cases[0]["due_date"]) == CALENDAR.add_school_days(deadline, CME_ENQUIRY_DUE_SCHOOL_DAYS)
 
-    decisions = await triage_decisions_for(suite, child_id, count=2)
-    cme = json.loads(decisions[1].value)
-    assert cme["is_cme"] is True
+    cme_decision = await triage_decision(suite, child_id, "leaver", is_cme=True)
+    cme = json.loads(cme_decision.value)
+    assert cme["track"] == "cme_enquiry"
     assert cme["decision_id"] == str(expired["expiry_decision_id"])
     assert cme["referral_id"] == accepted["referral_id"]
     assert cme["reasons"][0].startswith("No joiner return from the named school within 10 school days")
@@ -223,7 +261,6 @@ async def test_no_joiner_return_by_the_deadline_opens_one_cme_case(
     assert second == {"as_of": after_deadline.isoformat(), "expired": 0, "left_open": 0}
     unchanged = await db["triage"].fetchrow("SELECT * FROM watches WHERE watch_id = $1", expired["watch_id"])
     assert dict(unchanged) == dict(expired)
-    await wait_until_casework_applied(db, decisions)
     assert [case["case_id"] for case in await cases_for_child(suite, child_id)] == [cases[0]["case_id"]]
 
 

@@ -71,7 +71,11 @@ class ThrottlePolicy:
 
 
 class EmailInUse(Exception):
-    """Another account already has this email address."""
+    """Another account already has this email address; `user_id` is the account that wanted it."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(user_id)
+        self.user_id = user_id
 
 
 @dataclass(frozen=True)
@@ -218,15 +222,19 @@ class Accounts:
         display_name: str,
         roles: Sequence[Role],
         team_id: str | None,
-    ) -> UserAccount:
+        create: bool = True,
+    ) -> UserAccount | None:
         """Create or update the account of an OpenID Connect identity from its claims; roles come only from the
-        claims, so a role removed at the identity provider is removed here at the next sign-in."""
+        claims, so a role removed at the identity provider is removed here at the next sign-in. Without `create`,
+        an identity with no account yet is left without one (None)."""
         email = email.strip().casefold()
         row = (
             await session.execute(
                 select(users).where(users.c.identity_issuer == issuer, users.c.identity_subject == subject)
             )
         ).mappings().first()
+        if row is None and not create:
+            return None
         user_id = str(row["user_id"]) if row else identity_user_id(issuer, subject)
         taken = (
             await session.execute(select(users.c.user_id).where(users.c.email == email, users.c.user_id != user_id))
@@ -247,10 +255,7 @@ class Accounts:
             )
         else:
             await session.execute(update(users).where(users.c.user_id == user_id).values(**values))
-        account = await self.account(session, user_id)
-        if account is None:
-            raise LookupError(user_id)
-        return account
+        return await self.account(session, user_id)
 
     async def authenticate(self, session: AsyncSession, email: str, password: str) -> User | None:
         row = (

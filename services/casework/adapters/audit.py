@@ -1,7 +1,7 @@
 """The audit log in PostgreSQL: every view and change of a child's record, hash-chained (domain/audit.py)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,17 @@ _CHAIN_LOCK = 7_346_201
 # even when nobody has run a verification in between.
 CHECKPOINT_EVERY = 1000
 _VERIFY_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class AuditedAction:
+    """One entry to append: who did what to which record (ids only), with details bound by their digest."""
+
+    actor_id: str
+    action: str
+    record_type: str
+    record_id: str
+    details: Mapping[str, JsonScalar] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,44 +110,63 @@ class AuditLog:
         details: Mapping[str, JsonScalar] | None = None,
     ) -> AuditEntry:
         """Append an entry in the caller's transaction: the audit entry commits or rolls back with the change."""
+        [entry] = await self.record_many(
+            session, [AuditedAction(actor_id, action, record_type, record_id, details)]
+        )
+        return entry
+
+    async def record_many(self, session: AsyncSession, actions: Sequence["AuditedAction"]) -> list[AuditEntry]:
+        """Append several entries at once (a list view shows many children's records), in the caller's
+        transaction, taking the chain's lock and reading its head once."""
+        if not actions:
+            return []
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
         head = select(audit_log.c.seq, audit_log.c.entry_hash).order_by(audit_log.c.seq.desc()).limit(1)
         last = (await session.execute(head)).first()
-        seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        entry = AuditEntry(
-            seq=seq,
-            at=datetime.now(UTC).isoformat(),
-            actor_id=actor_id,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            detail_digest=digest_details(details) if details else "",
-        )
-        hash_ = entry_hash(previous, entry)
-        await session.execute(
-            audit_log.insert().values(
-                seq=entry.seq,
-                at=datetime.fromisoformat(entry.at),
-                actor_id=entry.actor_id,
-                action=entry.action,
-                record_type=entry.record_type,
-                record_id=entry.record_id,
-                detail_digest=entry.detail_digest,
-                previous_hash=previous,
-                entry_hash=hash_,
+        seq, previous = (last[0], last[1]) if last else (0, GENESIS_HASH)
+        at = datetime.now(UTC)
+        entries, rows, checkpoints = [], [], []
+        for action in actions:
+            seq += 1
+            entry = AuditEntry(
+                seq=seq,
+                at=at.isoformat(),
+                actor_id=action.actor_id,
+                action=action.action,
+                record_type=action.record_type,
+                record_id=action.record_id,
+                detail_digest=digest_details(action.details) if action.details else "",
             )
-        )
-        if entry.seq % CHECKPOINT_EVERY == 0:
-            await session.execute(audit_checkpoints.insert().values(seq=entry.seq, entry_hash=hash_))
-        return entry
+            hash_ = entry_hash(previous, entry)
+            rows.append({**asdict(entry), "at": at, "previous_hash": previous, "entry_hash": hash_})
+            if seq % CHECKPOINT_EVERY == 0:
+                checkpoints.append({"seq": seq, "entry_hash": hash_})
+            entries.append(entry)
+            previous = hash_
+        await session.execute(audit_log.insert(), rows)
+        if checkpoints:
+            await session.execute(audit_checkpoints.insert(), checkpoints)
+        return entries
 
     async def entries(self, session: AsyncSession, *, record_id: str | None = None, limit: int = 200,
-                      offset: int = 0) -> list[dict[str, object]]:
-        """Newest first."""
-        query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit).offset(offset)
+                      offset: int = 0, before: int | None = None, after: int | None = None) -> list[dict[str, object]]:
+        """Newest first. `before` and `after` (sequence numbers) page through a log that grows while it is read
+        without the pages shifting, and without the cost of a large offset."""
+        query = select(audit_log)
         if record_id is not None:
             query = query.where(audit_log.c.record_id == record_id)
+        if before is not None:
+            query = query.where(audit_log.c.seq < before)
+        if after is not None:
+            query = query.where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(limit).offset(offset)
+            rows = [dict(row) for row in (await session.execute(query)).mappings()]
+            return rows[::-1]
+        query = query.order_by(audit_log.c.seq.desc()).limit(limit).offset(offset)
         return [dict(row) for row in (await session.execute(query)).mappings()]
+
+    async def head_seq(self, session: AsyncSession) -> int:
+        """The newest entry's sequence number, which is also how many entries there are (they run on from 1)."""
+        return int((await session.execute(select(func.coalesce(func.max(audit_log.c.seq), 0)))).scalar_one())
 
     async def count(self, session: AsyncSession, *, record_id: str | None = None) -> int:
         query = select(func.count()).select_from(audit_log)

@@ -120,13 +120,14 @@ class Sessions:
         response.delete_cookie(self.settings.cookie_name, path="/", secure=self.settings.cookie_secure,
                                httponly=True, samesite="lax")
 
-    def issue_pre_session_token(self, request: Request, response: Response) -> str:
-        """The anti-forgery token for a form shown before sign-in; reuses the browser's cookie if it has one, so
-        two tabs of the sign-in page both work."""
-        token = request.cookies.get(self.settings.pre_session_cookie_name) or secrets.token_urlsafe(32)
+    def pre_session_token(self, request: Request) -> str:
+        """The anti-forgery token for a form shown before sign-in; the browser's own if it has one, so two tabs of
+        the sign-in page both work. Send it back with `set_pre_session_cookie`."""
+        return request.cookies.get(self.settings.pre_session_cookie_name) or secrets.token_urlsafe(32)
+
+    def set_pre_session_cookie(self, response: Response, token: str) -> None:
         response.set_cookie(self.settings.pre_session_cookie_name, token, httponly=True,
                             secure=self.settings.cookie_secure, samesite="strict", path="/", max_age=3600)
-        return token
 
     def clear_pre_session_token(self, response: Response) -> None:
         response.delete_cookie(self.settings.pre_session_cookie_name, path="/", secure=self.settings.cookie_secure,

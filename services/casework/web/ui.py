@@ -7,28 +7,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.casework.adapters.accounts import Accounts
 from services.casework.adapters.audit import AuditLog
-from services.casework.adapters.tables import cases
-from services.casework.domain.access import Permission
+from services.casework.service import CaseworkService
+from services.casework.web.audit_pages import add_audit_pages
 from services.casework.web.auth_routes import add_auth_routes
+from services.casework.web.oidc import OidcClient, OidcConfig, add_oidc_routes
+from services.casework.web.pages_routes import add_case_pages
 from services.casework.web.security import (
+    CsrfRejected,
     GuardedRouter,
     NotSignedIn,
     SecurityHeaders,
-    SessionSettings,
     Sessions,
-    requires,
+    SessionSettings,
     sign_in_redirect,
 )
 from services.casework.web.templating import create_templates, render
+from services.casework.web.user_admin import add_user_admin_pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-VIEW_CASES = requires(Permission.VIEW_OWN_AND_TEAM_CASES, Permission.VIEW_ALL_CASES)
 
 
 @dataclass
@@ -41,23 +42,20 @@ class Ui:
     session_factory: async_sessionmaker[AsyncSession]
 
 
-def mount_ui(app: FastAPI, session_factory: async_sessionmaker[AsyncSession], session_settings: SessionSettings,
-             service_name: str, authority_name: str, oidc_enabled: bool = False) -> Ui:
+def mount_ui(app: FastAPI, session_factory: async_sessionmaker[AsyncSession], session_settings: SessionSettings, *,
+             service_name: str, authority_name: str, service: CaseworkService, oidc: OidcConfig | None = None) -> Ui:
     accounts, audit = Accounts(), AuditLog()
     sessions = Sessions(session_factory, accounts, session_settings)
     templates = create_templates(service_name, authority_name)
     router = GuardedRouter(sessions)
     ui = Ui(router, templates, sessions, accounts, audit, session_factory)
-    add_auth_routes(router, templates, sessions, accounts, audit, session_factory, oidc_enabled)
-
-    @router.page("/", access=VIEW_CASES)
-    async def dashboard(request: Request) -> Response:
-        async with session_factory() as session:
-            counts = dict(
-                (await session.execute(select(cases.c.priority, func.count()).where(cases.c.status != "closed")
-                                       .group_by(cases.c.priority))).all()
-            )
-        return render(templates, request, "dashboard.html", counts=counts, active_nav="dashboard")
+    add_auth_routes(router, templates, sessions, accounts=accounts, audit=audit, session_factory=session_factory,
+                    oidc_enabled=oidc is not None)
+    if oidc is not None:
+        add_oidc_routes(ui, OidcClient(oidc))
+    add_audit_pages(ui)
+    add_user_admin_pages(ui)
+    add_case_pages(router, templates, session_factory, service=service, accounts=accounts, audit=audit)
 
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -74,8 +72,10 @@ def mount_ui(app: FastAPI, session_factory: async_sessionmaker[AsyncSession], se
 
             return await http_exception_handler(request, error)
         titles = {403: "You do not have permission to see this page", 404: "Page not found"}
-        return render(templates, request, "error.html", status_code=error.status_code,
-                      heading=titles.get(error.status_code, "Sorry, there is a problem with the service"),
+        heading = titles.get(error.status_code, "Sorry, there is a problem with the service")
+        if isinstance(error, CsrfRejected):
+            heading = "Your form has expired"
+        return render(templates, request, "error.html", status_code=error.status_code, heading=heading,
                       detail=error.detail if error.status_code == 403 else None)
 
     return ui
