@@ -67,6 +67,13 @@ def up(
     supervisor = Supervisor(suite_specs(env, ports).values(), STATE_DIR / "logs", print_sink(colour))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # `cme cases` acts through the JSON API as this read-only service user.
+    subprocess.run(
+        [sys.executable, "-m", "services.casework", "ensure-service-user", "cme-cli", "group_manager"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     supervisor.start_all()
     try:
         supervisor.wait_ready()

@@ -1,6 +1,8 @@
 """Fixtures for tests that cross process boundaries: real Kafka, real PostgreSQL, real service processes."""
 
+import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -39,9 +41,13 @@ def otlp() -> Iterator[OtlpReceiver]:
     receiver.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def suite(migrated: Infrastructure, otlp: OtlpReceiver) -> AsyncIterator[RunningSuite]:
-    """All five services and the relay as processes, on topics of their own (prefixed per test session)."""
+    """All five services and the relay as processes, on topics of their own (prefixed per run).
+
+    Package-scoped: it stops when the package using it (e2e, browser) is done, so its relay never empties the
+    outbox tables that in-process integration tests assert on.
+    """
     prefix = f"t{uuid4().hex[:8]}."
     await create_topics(migrated.kafka_bootstrap_servers, prefix)
     env = base_environment(
@@ -61,6 +67,18 @@ async def suite(migrated: Infrastructure, otlp: OtlpReceiver) -> AsyncIterator[R
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})
     log_dir = ARTIFACTS / "logs" / prefix.rstrip(".")
     supervisor = Supervisor(specs.values(), log_dir)
+    # The JSON API acts only as a real, active user: the tests read as a group manager (read-only).
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.casework",
+        "ensure-service-user",
+        "test-runner",
+        "group_manager",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    assert await command.wait() == 0
     supervisor.start_all()
     try:
         supervisor.wait_ready()
