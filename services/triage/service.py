@@ -23,7 +23,7 @@ from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
 from services.triage.domain.decision import ReferralFacts, ReferralKind, TriageDecision, decide
 from services.triage.domain.rules import RuleOverrides, RuleSet, Track, rules_for
 from services.triage.domain.vulnerability import Vulnerability
-from services.triage.domain.watch import JoinerWatch, expired, satisfy_on_joiner
+from services.triage.domain.watch import JoinerWatch, cancel, expired, satisfy_on_joiner
 
 # A country named as the whole UK, or England, says nothing about where the child went; another UK nation is a
 # destination (with its own education system) but not abroad.
@@ -184,6 +184,9 @@ class TriageService:
             await self._open_watch(session, referral, decision, decided_at)
         elif referral_kind(referral) is ReferralKind.JOINER:
             await self._satisfy_watches(session, referral, decided_at)
+        elif decision.track is Track.CLOSE_ANY_CASE:
+            for watch in await self.watches.open_for_child(session, referral.child_id):
+                await self.watches.record_cancelled(session, cancel(watch), referral.referral_id, decided_at)
         await self._publish(session, decision_id, referral, decision, decided_at)
 
     async def expire_watches(self, session: AsyncSession, as_of: datetime) -> ExpiryRun:

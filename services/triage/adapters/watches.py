@@ -112,6 +112,15 @@ class WatchRepository:
             )
         )
 
+    async def record_cancelled(
+        self, session: AsyncSession, watch: JoinerWatch, cancelled_by: UUID, at: datetime
+    ) -> None:
+        await session.execute(
+            update(watches)
+            .where(watches.c.watch_id == UUID(watch.watch_id))
+            .values(status=watch.status.value, satisfied_by=cancelled_by, decided_at=at)
+        )
+
     async def record_expired(self, session: AsyncSession, watch: JoinerWatch, decision_id: UUID, at: datetime) -> None:
         await session.execute(
             update(watches)

@@ -19,6 +19,7 @@ class WatchStatus(StrEnum):
     OPEN = "open"
     SATISFIED = "satisfied"
     EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ def satisfy_on_joiner(watch: JoinerWatch, joiner_school_id: str, joined_on: date
     if watch.status is not WatchStatus.OPEN:
         return watch
     return replace(watch, status=WatchStatus.SATISFIED, joined_school_id=joiner_school_id, joined_on=joined_on)
+
+
+def cancel(watch: JoinerWatch) -> JoinerWatch:
+    """No joiner return will come (the child has died): an open watch must never turn into a CME enquiry."""
+    if watch.status is not WatchStatus.OPEN:
+        return watch
+    return replace(watch, status=WatchStatus.CANCELLED)
 
 
 def expired(watches: Iterable[JoinerWatch], as_of: datetime) -> list[JoinerWatch]:

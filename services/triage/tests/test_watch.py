@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from services.triage.domain.watch import JoinerWatch, WatchStatus, expired, satisfy_on_joiner
+from services.triage.domain.watch import JoinerWatch, WatchStatus, cancel, expired, satisfy_on_joiner
 
 WATCH = JoinerWatch(
     watch_id="watch-1",
@@ -73,3 +73,13 @@ def test_only_open_watches_expire_and_order_is_kept() -> None:
 def test_naive_times_are_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         expired([WATCH], datetime(2025, 11, 20, 12, 0))
+
+
+def test_a_death_cancels_an_open_watch_so_it_never_expires_into_an_enquiry() -> None:
+    watch = JoinerWatch(
+        watch_id="w1", child_id="c1", school_id="8852001", started_on=date(2026, 11, 2), deadline=date(2026, 11, 16)
+    )
+    cancelled = cancel(watch)
+    assert cancelled.status is WatchStatus.CANCELLED
+    assert expired([cancelled], datetime(2026, 12, 1, 9, tzinfo=UTC)) == []
+    assert cancel(cancelled) == cancelled
