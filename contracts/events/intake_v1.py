@@ -44,9 +44,15 @@ class Submission(Event):
     submitter: Submitter | None = None
 
 
+class SchoolReturnChild(Child):
+    """The child on a school's return: the school knows the date of birth, so it is required."""
+
+    date_of_birth: date
+
+
 class SchoolReturn(Submission):
     school: School
-    child: Child
+    child: SchoolReturnChild
     safeguarding: Safeguarding = Safeguarding()
 
 

@@ -9,7 +9,16 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Destination, EducationStatus, Part, Referrer, Safeguarding, School
+from contracts.events.common_v1 import (
+    Address,
+    Child,
+    Destination,
+    EducationStatus,
+    Part,
+    Referrer,
+    Safeguarding,
+    School,
+)
 
 
 class ReferralKind(StrEnum):
@@ -45,6 +54,10 @@ class AttendanceConcern(Part):
     hours_per_week: float | None = None
     alternative_provision_used: bool | None = None
     updates_submission_id: str | None = None
+    attendance_percentage: float | None = Field(default=None, description="Absence returns: attendance so far")
+    cumulative: bool | None = Field(default=None, description="15-day sickness: the days are cumulative")
+    start_date: date | None = Field(default=None, description="Part-time timetable: the day it started")
+    planned_end_date: date | None = Field(default=None, description="Part-time timetable: the day it should end")
 
 
 class ReferralReceived(Event):
@@ -68,4 +81,18 @@ class ReferralReceived(Event):
     social_care_alert: str | None = Field(default=None, description="no_confirmed_education or leaving_area")
     identity_decision: str = Field(
         default="new_child", description="How intake resolved the child: matched_existing, new_child or needs_review"
+    )
+    identity_review_id: UUID | None = Field(
+        default=None, description="The officer's review of an uncertain or duplicate match, when intake opened one"
+    )
+    sibling_child_ids: tuple[UUID, ...] = Field(
+        default=(), description="Other children in intake's register at the same address (one family)"
+    )
+    possible_address: Address | None = Field(
+        default=None, description="Enquiries from another local authority: where the child may be living here"
+    )
+    details: str | None = Field(
+        default=None,
+        description="What the referrer wrote (concern, enquiry, absence details, timetable reason). Free text that "
+        "may name the child: show it, never log it",
     )

@@ -4,7 +4,8 @@ Each command, inside the caller's transaction: takes the child's lock and reads 
 make the change (App. E permissions, and officers only on their own and their team's cases); refuses if the
 case changed since the officer read it; applies the domain command; saves the case with its timeline entries
 and outbox events (`CaseworkService.commit_changes`); and appends an audit entry. A `DomainError` or
-`ConcurrentChange` leaves nothing changed once the caller rolls back.
+`ConcurrentChange` leaves nothing changed once the caller rolls back. Reading a case for a page (`view`) is
+audited as well, and so is a refused view or change.
 """
 
 from collections.abc import Callable, Mapping
@@ -236,6 +237,8 @@ class OfficerActions:
         if case is None:
             raise CaseNotFound(case_id)
         if not await self.may_view(session, user, case):
+            # Refusals are audited too; the caller commits them (web.pages_common.case_transaction).
+            await self._audit(session, user, "case.change_refused", case_id, {"permission": permission.value})
             raise NotPermitted("You can only change cases allocated to you or to your team")
         if expected_version is not None and case.version != expected_version:
             raise ConcurrentChange(case_id)

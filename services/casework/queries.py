@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.casework.adapters.tables import cases, timeline, users
@@ -389,7 +389,17 @@ async def case_list(
     total = await _count(session, *conditions)
     last_page = max(1, -(-total // page_size))
     page = min(max(page, 1), last_page)
-    query = _rows_query(*conditions).order_by(*sort.columns()).limit(page_size).offset((page - 1) * page_size)
+    # Find the page's ids first, from an index alone where it can: PostgreSQL builds every row it skips with
+    # OFFSET, so a deep page would otherwise read tens of thousands of rows' child details and officers.
+    page_ids = (
+        select(cases.c.case_id)
+        .where(*conditions)
+        .order_by(*sort.columns())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .subquery()
+    )
+    query = _rows_query(cases.c.case_id.in_(select(page_ids.c.case_id))).order_by(*sort.columns())
     rows = [_row(row) for row in await session.execute(query)]
     return CasePage(rows, total, page, page_size)
 
@@ -468,23 +478,34 @@ async def open_counts(session: AsyncSession, scope: Scope) -> OpenCounts:
 
 async def officer_workloads(session: AsyncSession) -> list[OfficerWorkload]:
     """Every active CME officer with their open cases, the lightest workload first (ties by name)."""
+    # Two queries, not a join: the planner cannot estimate the role filter, and a nested loop would count the
+    # open cases once per officer.
     open_cases = (
-        select(cases.c.officer_id, func.count().label("open_cases"))
+        select(cases.c.officer_id, func.count())
         .where(cases.c.status != Status.CLOSED.value, cases.c.officer_id.is_not(None))
         .group_by(cases.c.officer_id)
-        .subquery()
     )
-    count = func.coalesce(open_cases.c.open_cases, literal(0))
-    query = (
-        select(users.c.user_id, users.c.display_name, users.c.team_id, count.label("open_cases"))
-        .select_from(users.outerjoin(open_cases, open_cases.c.officer_id == users.c.user_id))
-        .where(users.c.active, users.c.roles.contains([Role.CME_OFFICER.value]))
-        .order_by(count, users.c.display_name, users.c.user_id)
+    counts: dict[str, int] = {officer_id: count for officer_id, count in await session.execute(open_cases)}
+    officers = await session.execute(
+        select(users.c.user_id, users.c.display_name, users.c.team_id).where(
+            users.c.active, users.c.roles.contains([Role.CME_OFFICER.value])
+        )
     )
-    return [
-        OfficerWorkload(row.user_id, row.display_name, row.team_id, int(row.open_cases))
-        for row in await session.execute(query)
+    workloads = [
+        OfficerWorkload(user_id, display_name, team_id, counts.get(user_id, 0))
+        for user_id, display_name, team_id in officers
     ]
+    return sorted(workloads, key=lambda officer: (officer.open_cases, officer.display_name, officer.user_id))
+
+
+async def officer_names(session: AsyncSession) -> list[tuple[str, str]]:
+    """Every active CME officer's id and name, by name: the case list's officer filter."""
+    query = (
+        select(users.c.user_id, users.c.display_name)
+        .where(users.c.active, users.c.roles.contains([Role.CME_OFFICER.value]))
+        .order_by(users.c.display_name, users.c.user_id)
+    )
+    return [(user_id, name) for user_id, name in await session.execute(query)]
 
 
 # ---------------------------------------------------------------------- case page

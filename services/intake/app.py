@@ -7,20 +7,21 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
-from contracts import topics
-from contracts.events.intake_v1 import LeaverSubmitted, SubmissionRejected
+from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
+from services.intake.adapters.auth import API_KEY_HEADER, ApiKeys
 from services.intake.adapters.http import add_routes
 from services.intake.adapters.register import ChildRegister
 from services.intake.adapters.tables import metadata
 from services.intake.domain.schools import load_establishments_csv
-from services.intake.service import IntakeService, LeaverRules
+from services.intake.service import IntakeService
 from services.intake.settings import IntakeSettings
+from services.intake.submission_rules import SubmissionRules
 
 TITLE = "CME intake"
 DESCRIPTION = (
-    "Receives school returns and partner referrals, validates them, resolves the child and publishes "
-    "normalised referrals (or rejections with every problem listed)."
+    "Receives school returns, partner referrals and Common Transfer Files, validates them, resolves the child "
+    "and publishes normalised referrals (or rejections with every problem listed)."
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (ReferralReceived, SubmissionRejected)
@@ -31,20 +32,50 @@ def build(
 ) -> tuple[ServiceRuntime, IntakeService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
-    service = IntakeService(runtime.outbox, ChildRegister(), LeaverRules(schools, settings.max_leaving_days_ahead))
-    runtime.consumers.subscribe(
-        topics.INTAKE_LEAVER,
-        [LeaverSubmitted],
-        service.on_leaver_submitted,
-        description="Leaver (deletion) returns published by school systems",
-    )
+    rules = SubmissionRules(schools, settings.home_la_code, settings.max_leaving_days_ahead)
+    service = IntakeService(runtime.outbox, ChildRegister(), rules, settings.ctf_max_bytes)
+    for model in SUBMISSION_TYPES:
+        runtime.consumers.subscribe(
+            model.topic,
+            [model],
+            service.on_submission,
+            description=f"{(model.__doc__ or model.__name__).strip().splitlines()[0]} Same rules as the HTTP API.",
+        )
     return runtime, service
 
 
+def _authentication(settings: IntakeSettings) -> str:
+    if not settings.intake_api_keys:
+        return (
+            "\n\n**Authentication: none.** This instance runs without CME_INTAKE_API_KEYS, so the submission API is "
+            "open to anyone who can reach it. That is for development only: configure a key per upstream system "
+            f"before real data arrives. The internal identity endpoints need a key from CME_INTAKE_ADMIN_KEYS in "
+            f"the {API_KEY_HEADER} header"
+            + (" (none is configured, so they are switched off)." if not settings.intake_admin_keys else ".")
+        )
+    return (
+        f"\n\n**Authentication:** send your system's API key in the {API_KEY_HEADER} header. The internal identity "
+        "endpoints take a key from CME_INTAKE_ADMIN_KEYS instead."
+    )
+
+
 def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
-    runtime, service = build(settings or IntakeSettings(), tracer_provider)
-    app = runtime.http_app(TITLE, DESCRIPTION)
-    add_routes(app, runtime, service)
+    settings = settings or IntakeSettings()
+    runtime, service = build(settings, tracer_provider)
+    app = runtime.http_app(TITLE, DESCRIPTION + _authentication(settings))
+    submitter_keys = ApiKeys(
+        settings.intake_api_keys,
+        open_when_empty=True,
+        scheme_name="SubmitterKey",
+        description="One key per upstream system (CME_INTAKE_API_KEYS). Not needed while none is configured.",
+    )
+    admin_keys = ApiKeys(
+        settings.intake_admin_keys,
+        open_when_empty=False,
+        scheme_name="InternalKey",
+        description="A key for the internal identity endpoints (CME_INTAKE_ADMIN_KEYS).",
+    )
+    add_routes(app, runtime, service, submitter_keys, admin_keys)
     return app
 
 

@@ -1,6 +1,9 @@
 from pathlib import Path
 
+from pydantic import Field
+
 from cme_runtime.settings import ServiceSettings
+from services.intake.domain.ctf import DEFAULT_MAX_BYTES
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -10,4 +13,17 @@ class IntakeSettings(ServiceSettings):
     http_port: int = 8001
     home_la_code: str = "885"
     establishments_csv: Path = REFERENCE / "establishments.csv"
-    max_leaving_days_ahead: int = 5
+    max_leaving_days_ahead: int = Field(
+        default=5, description="How many days after the submission a leaving or start date may be"
+    )
+    ctf_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, description="The largest CTF file accepted")
+    intake_api_keys: dict[str, str] = Field(
+        default={},
+        description="CME_INTAKE_API_KEYS: API keys of upstream systems, mapped to the client's name. "
+        "Empty (development only) leaves the submission API open",
+    )
+    intake_admin_keys: dict[str, str] = Field(
+        default={},
+        description="CME_INTAKE_ADMIN_KEYS: keys for the internal match-review and merge endpoints, mapped to the "
+        "calling system's name. Empty switches those endpoints off",
+    )

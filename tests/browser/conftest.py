@@ -7,7 +7,7 @@ import asyncio
 import re
 import secrets
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 import pytest
@@ -45,17 +45,19 @@ FAILED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def casework(suite: RunningSuite) -> Casework:
     """`python -m services.casework seed-demo`, as an operator runs it: it adds the demo users and cases and sets
-    the demo users' password (a new one per test session)."""
+    the demo users' password (a new one each time the browser tests run)."""
     password = secrets.token_urlsafe(18)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.casework", "seed-demo", "--password", password,
@@ -68,7 +70,7 @@ async def casework(suite: RunningSuite) -> Casework:
     return Casework(suite.url("casework"), password)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def cases(suite: RunningSuite) -> AsyncIterator[CaseFactory]:
     async with case_factory(suite.specs["casework"].env) as factory:
         yield factory

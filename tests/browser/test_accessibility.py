@@ -61,32 +61,6 @@ class Finding:
     url: str
     status: int
     violations: list[dict[str, Any]]
-    accepted: list[dict[str, Any]]
-
-
-def is_govuk_conditional_reveal(violation: dict[str, Any], node: dict[str, Any]) -> bool:
-    """GOV.UK Frontend's radios script puts aria-expanded on a radio that reveals a follow-up question, so screen
-    readers announce the reveal; ARIA 1.2 does not list aria-expanded for radios, so axe's aria-allowed-attr
-    flags it (alphagov/govuk-frontend#979, which GOV.UK keeps after testing with screen reader users). Only
-    that attribute on GOV.UK radio and checkbox inputs is accepted; the rule stays on for everything else."""
-    messages = [check["message"] for check in node.get("any", []) + node.get("all", []) + node.get("none", [])]
-    return (
-        violation["id"] == "aria-allowed-attr"
-        and any(name in node["html"] for name in ("govuk-radios__input", "govuk-checkboxes__input"))
-        and bool(messages)
-        and all(message.startswith("ARIA attribute is not allowed: aria-expanded=") for message in messages)
-    )
-
-
-def split_accepted(violations: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(violations that count, accepted nodes), the accepted ones kept in the report for anyone checking."""
-    counted, accepted = [], []
-    for violation in violations:
-        kept = [node for node in violation["nodes"] if not is_govuk_conditional_reveal(violation, node)]
-        accepted += [node for node in violation["nodes"] if is_govuk_conditional_reveal(violation, node)]
-        if kept:
-            counted.append({**violation, "nodes": kept})
-    return counted, accepted
 
 
 @dataclass(frozen=True)
@@ -167,7 +141,7 @@ def write_report(findings: list[Finding]) -> None:
         visit = finding.visit
         document = {"page": visit.name, "url": finding.url, "status": finding.status, "role": visit.role,
                     "tags": AXE_OPTIONS["runOnly"],
-                    "violations": finding.violations, "accepted_govuk_conditional_reveals": finding.accepted}
+                    "violations": finding.violations}
         (AXE_REPORTS / f"{visit.name}.json").write_text(json.dumps(document, indent=2))
         lines.append(f"{len(finding.violations):3d} violations  {visit.name:<40} {finding.status} {finding.url}  "
                      f"({visit.role or 'not signed in'})")
@@ -205,7 +179,7 @@ async def test_every_page_meets_wcag_2_2_aa_by_axe(
         if visit.heading:
             await expect(page.locator("#main-content h1")).to_have_text(visit.heading)
         results = await axe.run(page, options=AXE_OPTIONS)
-        findings.append(Finding(visit, page.url, status, *split_accepted(results.response["violations"])))
+        findings.append(Finding(visit, page.url, status, results.response["violations"]))
     write_report(findings)
 
     assert {route.path for route in routes} >= {"/", "/cases", "/cases/{case_id}", "/sign-in"}

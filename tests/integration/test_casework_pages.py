@@ -444,6 +444,7 @@ async def test_officers_see_only_their_own_and_their_teams_cases(app: FastAPI, t
                                 form_path=f"/cases/{own.case_id}/add-note")
     assert note.status_code == 403
     assert not (await stored(app, outsiders.case_id)).notes
+    assert "case.change_refused" in await audit_actions(app, team.officer.user_id, outsiders.case_id)
 
 
 async def test_an_administrator_sees_no_childrens_records(app: FastAPI, team: Team, browser_for: Any) -> None:
@@ -473,7 +474,10 @@ async def test_the_case_page_shows_the_summary_checklist_contacts_and_newest_fir
     for expected in (made.upn, f"{made.date_of_birth.day} {made.date_of_birth:%B %Y}", "P1", "Child in need",
                      "Open to social care", team.officer.name, reference_for(made.case_id)[4:]):
         assert expected in summary or expected in text_of(page), expected
-    assert "Outstanding" in text_of(by_id(page, "checklist-education"))
+    education = by_id(page, "checklist-education")
+    assert "Outstanding" in text_of(education)
+    record_links = [anchor.attrib["href"] for anchor in education.iter("a")]
+    assert f"/cases/{made.case_id}/record-check?check=leaver_form_or_school_discussion" in record_links
     assert "Phone" in text_of(by_id(page, "contacts"))
     entries = [text_of(item) for item in by_id(page, "timeline").iter("li")]
     assert entries[0].startswith("Contact by phone"), entries

@@ -501,3 +501,26 @@ async def test_ensure_service_user_makes_a_user_a_token_can_act_as(migrated: Inf
     async with running_app(settings) as app, client_for(app) as client:
         response = await client.get("/api/v1/cases", headers={"Authorization": "Bearer cli-token"})
     assert response.status_code == 200
+
+
+async def test_add_user_makes_a_local_account_that_can_sign_in(migrated: Infrastructure, app: FastAPI,
+                                                               casework_db: asyncpg.Connection) -> None:
+    user_id = f"sec-added-{uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": migrated.database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": migrated.kafka_bootstrap_servers, "NEW_USER_PASSWORD": PASSWORD}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.casework", "add-user", "--user-id", user_id,
+        "--email", f"{user_id}@example.invalid", "--name", "Ada Added", "--role", "lead_officer",
+        "--role", "senior_officer", "--team", "north", "--password-env", "NEW_USER_PASSWORD",
+        env=env, stdout=asyncio.subprocess.PIPE)
+    stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    report = json.loads(stdout)
+    assert report == {"created": True, "user_id": user_id, "roles": ["lead_officer", "senior_officer"]}
+    stored = await casework_db.fetchrow("SELECT password_hash, initials FROM users WHERE user_id = $1", user_id)
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert stored["initials"] == "AA"
+    async with client_for(app) as client:
+        assert (await sign_in(client, f"{user_id}@example.invalid")).status_code == 303
+    assert await casework_db.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'user.created' AND record_id = $1", user_id) == 1

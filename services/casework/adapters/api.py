@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cme_runtime.logging import get_logger
 from services.casework.adapters.accounts import Accounts, User
 from services.casework.adapters.audit import AuditedAction, AuditLog
 from services.casework.adapters.tables import cases, timeline
@@ -24,6 +25,7 @@ from services.casework.queries import scope_for, team_of
 from services.casework.web.security import AccessRule, requires
 
 VIEW_CASES = requires(Permission.VIEW_OWN_AND_TEAM_CASES, Permission.VIEW_ALL_CASES)
+log = get_logger(__name__)
 
 
 class CaseListItem(BaseModel):
@@ -97,6 +99,7 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
     def allowed(rule: AccessRule) -> Callable[[User], User]:
         def check(user: Annotated[User, Depends(authenticate)]) -> User:
             if not rule.allows(user):
+                log.warning("api access refused", user_id=user.user_id)
                 raise HTTPException(status_code=403, detail="This token's user may not do this")
             return user
 

@@ -41,7 +41,9 @@ cases = Table(
     Column("search_name", Text, nullable=False, server_default="", comment="Lower-cased names for search"),
     # Search and list columns, copied from the aggregate on every save, so lists never read `state`.
     Column("given_name_key", Text, nullable=False, server_default="", comment="Case-folded given name; personal data"),
-    Column("family_name_key", Text, nullable=False, server_default="", comment="Case-folded family name; personal data"),
+    Column(
+        "family_name_key", Text, nullable=False, server_default="", comment="Case-folded family name; personal data"
+    ),
     Column("upn", Text, comment="Unique pupil number; personal data"),
     Column("date_of_birth", Date, comment="Personal data"),
     Column("school_name_key", Text, comment="Case-folded name of the child's last school"),
@@ -52,10 +54,18 @@ cases = Table(
     # The suite's invariant: at most one open CME case per child.
     Index("uq_cases_one_open_per_child", "child_id", unique=True, postgresql_where=text("status <> 'closed'")),
     Index("ix_cases_queue", "status", "priority", "due_date"),
-    # The case list's sort orders, each ending in the primary key so pages are stable.
+    # The case list's sort orders, each ending in the primary key so pages are stable: over every case, and over
+    # open cases only (the list's default, and most cases in a county's history are closed).
     Index("ix_cases_due_date", "due_date", "case_id"),
     Index("ix_cases_priority_due_date", "priority", "due_date", "case_id"),
     Index("ix_cases_opened_at", "opened_at", "case_id"),
+    Index("ix_cases_open_due_date", "due_date", "case_id", postgresql_where=text("status <> 'closed'")),
+    Index("ix_cases_open_priority_due_date", "priority", "due_date", "case_id",
+          postgresql_where=text("status <> 'closed'")),
+    Index("ix_cases_open_opened_at", "opened_at", "case_id", postgresql_where=text("status <> 'closed'")),
+    # The dashboard's counts by priority and track and each officer's workload, read from the index alone.
+    Index("ix_cases_open_officer_priority_track", "officer_id", "priority", "track",
+          postgresql_where=text("status <> 'closed'")),
     Index("ix_cases_working_due_date", "working_due_date", postgresql_where=text("working_due_date IS NOT NULL")),
     # Prefix search (LIKE 'term%') needs the pattern operator class under a non-C collation.
     Index("ix_cases_given_name_key", "given_name_key", postgresql_ops={"given_name_key": "text_pattern_ops"}),

@@ -231,6 +231,21 @@ def read_liaison(values: Values, _: date) -> tuple[str | None, dict[str, str]]:
     return (None, errors) if errors else (text, {})
 
 
+def closure_details(reason: ClosureReason, values: Values) -> ClosureDetails:
+    """The details the reason needs; fields filled in for other reasons are left out."""
+    text = values.get("details") or None
+    if reason is ClosureReason.REGISTERED_INTO_PROVISION:
+        return ClosureDetails(school_id=values.get("school_id") or None, text=text)
+    if reason is ClosureReason.MOVED_TO_OTHER_LA:
+        return ClosureDetails(la_name=values.get("la_name") or None, la_code=values.get("la_code") or None,
+                              acknowledged=values.get("acknowledged") == "yes", text=text)
+    if reason is ClosureReason.MOVED_ABROAD:
+        return ClosureDetails(destination_country=values.get("destination_country") or None, text=text)
+    if reason is ClosureReason.DUPLICATE:
+        return ClosureDetails(duplicate_of=values.get("duplicate_reference") or None, text=text)
+    return ClosureDetails(text=text)
+
+
 def read_closure(values: Values, _: date) -> tuple[ClosureEntry | None, dict[str, str]]:
     errors: dict[str, str] = {}
     reason = _choice(ClosureReason, values.get("reason", ""))
@@ -258,17 +273,7 @@ def read_closure(values: Values, _: date) -> tuple[ClosureEntry | None, dict[str
     _limit(errors, values, "details")
     if errors or reason is None:
         return None, errors
-    details = ClosureDetails(
-        school_id=school_id or None if reason is ClosureReason.REGISTERED_INTO_PROVISION else None,
-        la_name=la_name or None if reason is ClosureReason.MOVED_TO_OTHER_LA else None,
-        la_code=la_code or None if reason is ClosureReason.MOVED_TO_OTHER_LA else None,
-        destination_country=(values.get("destination_country") or None)
-        if reason is ClosureReason.MOVED_ABROAD
-        else None,
-        acknowledged=reason is ClosureReason.MOVED_TO_OTHER_LA and acknowledged == "yes",
-        duplicate_of=values.get("duplicate_reference") or None if reason is ClosureReason.DUPLICATE else None,
-        text=details_text or None,
-    )
+    details = closure_details(reason, values)
     return ClosureEntry(reason, details), {}
 
 
@@ -364,20 +369,27 @@ def forms(pages: CasePages) -> list[ActionForm[Any]]:
         return await actions.close(session, user, case_id, version, entry)
 
     return [
-        ActionForm("allocate", "cases/allocate.html", Permission.ALLOCATE, "officer", read_allocation,
-                   actions.allocate, lambda _: "allocated", allocation_context),
-        ActionForm("record-check", "cases/record_check.html", Permission.RECORD_CHECK, "check", read_check,
-                   actions.record_check, lambda _: "check_recorded", check_context),
-        ActionForm("record-contact", "cases/record_contact.html", Permission.RECORD_CONTACT, "method", read_contact,
-                   actions.record_contact, lambda _: "contact_recorded", contact_context),
-        ActionForm("add-note", "cases/add_note.html", Permission.ADD_NOTE, "note", read_note,
-                   actions.add_note, lambda _: "note_added"),
-        ActionForm("escalate", "cases/escalate.html", Permission.ESCALATE, "kind", read_escalation,
-                   actions.escalate, lambda _: "escalated", escalation_context),
-        ActionForm("liaise-with-social-worker", "cases/liaise.html", Permission.RECORD_CONTACT, "note",
-                   read_liaison, actions.liaise_with_social_worker, lambda _: "social_worker_liaised"),
-        ActionForm("close", "cases/close.html", Permission.CLOSE_CASE, "reason", read_closure, close,
-                   lambda case: "closed" if case.status is Status.CLOSED else "outcome_recorded", closure_context),
+        ActionForm(path="allocate", template="cases/allocate.html", permission=Permission.ALLOCATE,
+                   first_field="officer", read=read_allocation, perform=actions.allocate,
+                   success=lambda _: "allocated", context=allocation_context),
+        ActionForm(path="record-check", template="cases/record_check.html", permission=Permission.RECORD_CHECK,
+                   first_field="check", read=read_check, perform=actions.record_check,
+                   success=lambda _: "check_recorded", context=check_context),
+        ActionForm(path="record-contact", template="cases/record_contact.html", permission=Permission.RECORD_CONTACT,
+                   first_field="method", read=read_contact, perform=actions.record_contact,
+                   success=lambda _: "contact_recorded", context=contact_context),
+        ActionForm(path="add-note", template="cases/add_note.html", permission=Permission.ADD_NOTE,
+                   first_field="note", read=read_note, perform=actions.add_note, success=lambda _: "note_added"),
+        ActionForm(path="escalate", template="cases/escalate.html", permission=Permission.ESCALATE,
+                   first_field="kind", read=read_escalation, perform=actions.escalate,
+                   success=lambda _: "escalated", context=escalation_context),
+        ActionForm(path="liaise-with-social-worker", template="cases/liaise.html",
+                   permission=Permission.RECORD_CONTACT, first_field="note", read=read_liaison,
+                   perform=actions.liaise_with_social_worker, success=lambda _: "social_worker_liaised"),
+        ActionForm(path="close", template="cases/close.html", permission=Permission.CLOSE_CASE,
+                   first_field="reason", read=read_closure, perform=close,
+                   success=lambda case: "closed" if case.status is Status.CLOSED else "outcome_recorded",
+                   context=closure_context),
     ]
 
 
@@ -420,7 +432,8 @@ def _add_action_form(router: GuardedRouter, pages: CasePages, action: ActionForm
 
     @router.page(path, access=requires(action.permission), name=f"{action.path}-form")
     async def form_page(request: Request, case_id: str) -> Response:
-        preset = {name: value for name, value in request.query_params.items() if name == "check"}
+        # The case page's checklist links here with the check to record already chosen.
+        preset = {"check": request.query_params["check"]} if "check" in request.query_params else {}
         return await show(request, valid_case_id(case_id), values=preset, errors={}, status_code=200, version=None)
 
     @router.action(path, access=requires(action.permission), name=action.path)

@@ -26,7 +26,7 @@ from services.casework.queries import (
     case_list,
     case_timeline,
     display_names,
-    officer_workloads,
+    officer_names,
     scope_for,
 )
 from services.casework.web.pages_common import (
@@ -220,7 +220,7 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
         async with pages.session_factory.begin() as session:
             scope = await scope_for(session, user.actor)
             result = await case_list(session, scope, filters, sort, page=page_number(params.get("page")))
-            officers = [(officer.user_id, officer.display_name) for officer in await officer_workloads(session)]
+            officers = await officer_names(session)
             search = filters.search
             view = f"search_by_{search.kind.value}" if search else "case_list"
             await audit_list_view(session, pages.audit, user, result.rows, view)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.casework.adapters.accounts import User
-from services.casework.adapters.audit import AuditLog
+from services.casework.adapters.audit import AuditedAction, AuditLog
 from services.casework.domain.access import Permission
 from services.casework.domain.vocabulary import LABELS, Priority, Status
 from services.casework.officer_actions import CaseNotFound, NotPermitted, OfficerActions
@@ -124,15 +124,10 @@ async def audit_list_view(
     session: AsyncSession, audit: AuditLog, user: User, rows: Iterable[CaseRow], view: str
 ) -> None:
     """One entry per case shown: a list row names the child, so showing it is a view of the child's record."""
-    for case_id in dict.fromkeys(row.case_id for row in rows):
-        await audit.record(
-            session,
-            actor_id=user.user_id,
-            action="case.list_viewed",
-            record_type="case",
-            record_id=case_id,
-            details={"view": view},
-        )
+    await audit.record_many(session, [
+        AuditedAction(user.user_id, "case.list_viewed", "case", case_id, {"view": view})
+        for case_id in dict.fromkeys(row.case_id for row in rows)
+    ])
 
 
 # ---------------------------------------------------------------------- forms

@@ -19,8 +19,11 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from cme_runtime.logging import get_logger
 from services.casework.adapters.accounts import Accounts, SessionRecord, User
 from services.casework.domain.access import Permission
+
+log = get_logger(__name__)
 
 
 class Audience(StrEnum):
@@ -136,12 +139,14 @@ class Sessions:
 
 async def check_csrf(request: Request, record: SessionRecord | None, settings: SessionSettings) -> None:
     """Every POST carries the session's token; before sign-in, the token of the pre-session cookie."""
-    if request.headers.get("sec-fetch-site") == "cross-site":
-        raise CsrfRejected
     form = await request.form()
     submitted = str(form.get("csrf_token", ""))
     expected = record.csrf_token if record is not None else request.cookies.get(settings.pre_session_cookie_name, "")
-    if not submitted or not expected or not hmac.compare_digest(submitted.encode(), expected.encode()):
+    cross_site = request.headers.get("sec-fetch-site") == "cross-site"
+    if cross_site or not submitted or not expected or not hmac.compare_digest(submitted.encode(), expected.encode()):
+        # ASVS 16.3.2: refused requests are logged, by ids and paths only (query strings may hold search terms).
+        log.warning("form refused: anti-forgery token", path=request.url.path,
+                    user_id=record.user.user_id if record else None, cross_site=cross_site)
         raise CsrfRejected
 
 
@@ -155,6 +160,8 @@ def enforce(rule: AccessRule, sessions: Sessions) -> Callable[[Request], Awaitab
             raise NotSignedIn(request.url.path + (f"?{request.url.query}" if request.url.query else "")
                               if is_page else "/")
         if not rule.allows(user):
+            log.warning("access refused", path=request.url.path, method=request.method,
+                        user_id=user.user_id if user else None)
             raise HTTPException(status_code=403, detail="You do not have permission to do this")
         if request.method == "POST":
             await check_csrf(request, record, sessions.settings)

@@ -110,8 +110,10 @@ _SAO_DOCUMENTS = (DocumentKind.SAO_REVOCATION_LETTER, DocumentKind.LEARNER_PROFI
 _EHE_DOCUMENTS = (DocumentKind.EHE_PARENT_LETTER, DocumentKind.LEARNER_PROFILE)
 _DEROLLING_DOCUMENTS = (DocumentKind.DEROLLING_CHECKLIST, DocumentKind.LEARNER_PROFILE)
 
-# Policy App. C and DOMAIN.md "Leaving reasons". 8(1)(i) and (j) are not in the policy's list; their
-# 2024 equivalents follow domain-anchors §1.2 and the 2006 text (detention of 4+ months; death).
+# Policy App. C and DOMAIN.md "Leaving reasons". 8(1)(i), (j), (n) and (o) are not in the policy's list but
+# are in the regulations, and schools' forms may still send them; their 2024 equivalents follow
+# domain-anchors §1.2 and the 2006 text (detention of 4+ months; death; nursery; boarding fees unpaid, a
+# sub-paragraph inserted by SI 2011/1625). Triage's ground table carries the same codes.
 _ROWS_2006 = (
     _Row2006(
         "a",
@@ -182,6 +184,16 @@ _ROWS_2006 = (
         "Permanently excluded, including from an independent school",
         documents=_DEROLLING_DOCUMENTS,
         equivalents_2024=("9(1)(o)",),
+    ),
+    _Row2006(
+        "n",
+        "Finished nursery education and not moving into the school's reception class",
+        equivalents_2024=("9(1)(b)",),
+    ),
+    _Row2006(
+        "o",
+        "Boarder whose boarding fees have not been paid",
+        equivalents_2024=("9(1)(m)",),
     ),
 )
 

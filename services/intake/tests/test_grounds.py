@@ -38,6 +38,8 @@ REQUIRED_DOCUMENTS = {
     "8(1)(k)": set(),
     "8(1)(l)": set(),
     "8(1)(m)": {CHECKLIST, PROFILE},
+    "8(1)(n)": set(),
+    "8(1)(o)": set(),
     "9(1)(a)": set(),
     "9(1)(b)": set(),
     "9(1)(c)": set(),
@@ -69,11 +71,13 @@ EQUIVALENTS_2006_TO_2024 = {
     "8(1)(k)": ("9(1)(l)",),
     "8(1)(l)": ("9(1)(n)",),
     "8(1)(m)": ("9(1)(o)",),
+    "8(1)(n)": ("9(1)(b)",),
+    "8(1)(o)": ("9(1)(m)",),
 }
 
 EQUIVALENTS_2024_TO_2006 = {
     "9(1)(a)": ("8(1)(b)",),
-    "9(1)(b)": (),
+    "9(1)(b)": ("8(1)(n)",),
     "9(1)(c)": ("8(1)(c)",),
     "9(1)(d)": ("8(1)(a)",),
     "9(1)(e)": ("8(1)(a)",),
@@ -84,7 +88,7 @@ EQUIVALENTS_2024_TO_2006 = {
     "9(1)(j)": ("8(1)(i)",),
     "9(1)(k)": ("8(1)(j)",),
     "9(1)(l)": ("8(1)(k)",),
-    "9(1)(m)": (),
+    "9(1)(m)": ("8(1)(o)",),
     "9(1)(n)": ("8(1)(l)",),
     "9(1)(o)": ("8(1)(m)",),
 }
@@ -190,7 +194,7 @@ def test_the_removed_medical_ground_is_accepted_only_before_the_change() -> None
     assert ground_for("8(1)(g)", FROM_2024) is None
 
 
-@pytest.mark.parametrize("code", ["8(1)(n)", "8(1)(z)", "9(1)(p)", "10(1)(a)", "9(2)(a)", "", "e"])
+@pytest.mark.parametrize("code", ["8(1)(p)", "8(1)(z)", "9(1)(p)", "10(1)(a)", "9(2)(a)", "", "e"])
 def test_codes_that_name_no_ground_are_not_valid(code: str) -> None:
     assert ground_for(code, FROM_2024) is None
     assert ground_for(code, BEFORE_2024) is None
@@ -228,7 +232,7 @@ def test_grounds_in_force_lists_the_regulations_of_the_day() -> None:
     before = grounds_in_force(BEFORE_2024)
     after = grounds_in_force(FROM_2024)
 
-    assert [ground.code for ground in before] == [f"8(1)({letter})" for letter in "abcdefghijklm"]
+    assert [ground.code for ground in before] == [f"8(1)({letter})" for letter in "abcdefghijklmno"]
     assert [ground.code for ground in after] == [f"9(1)({letter})" for letter in "abcdefghijklmno"]
 
 
@@ -236,3 +240,16 @@ def test_document_kinds_are_lower_snake_case_and_all_have_names() -> None:
     for kind in DocumentKind:
         assert re.fullmatch(r"[a-z]+(_[a-z]+)*", kind.value)
         assert DOCUMENT_NAMES[kind].startswith("the ")
+
+
+@pytest.mark.parametrize(("code", "equivalent"), [("8(1)(n)", "9(1)(b)"), ("8(1)(o)", "9(1)(m)")])
+def test_the_2006_nursery_and_unpaid_boarding_fees_grounds_are_accepted_either_side_of_the_change(
+    code: str, equivalent: str
+) -> None:
+    # Triage's ground table has both codes; intake must accept what triage can read.
+    for on in (BEFORE_2024, FROM_2024):
+        ground = ground_for(code, on)
+        assert ground is not None
+        assert ground.coding is Coding.REGS_2006
+        assert ground.required_documents == ()
+        assert [other.code for other in equivalents_of(ground)] == [equivalent]

@@ -265,12 +265,11 @@ def test_a_2024_ground_before_the_change_points_to_its_2006_equivalent(schools: 
     ]
 
 
-def test_a_2024_ground_with_no_2006_equivalent_before_the_change(schools: SchoolDirectory) -> None:
+def test_the_2024_unpaid_boarding_fees_ground_before_the_change_points_to_8_1_o(schools: SchoolDirectory) -> None:
     assert check_leaving_ground("9(1)(m)", ALL_DOCUMENTS, None, schools, on=date(2024, 8, 18)) == [
         Problem(
             "ground",
-            "Select a reason from the 2006 regulations. The 2024 reasons are for pupils leaving on or after "
-            "19 August 2024",
+            "Select reason 8(1)(o). The 2024 reasons are for pupils leaving on or after 19 August 2024",
         )
     ]
 
