@@ -67,28 +67,48 @@ class Consumers:
         self.subscriptions: dict[str, tuple[type[Event], ...]] = {}
 
     def subscribe(
-        self, topic: str, accepts: Sequence[type[Event]], handler: Handler, description: str | None = None
+        self,
+        topic: str | Sequence[str],
+        accepts: Sequence[type[Event]],
+        handler: Handler,
+        description: str | None = None,
+        name: str | None = None,
     ) -> None:
-        """Call `handler` for events of the `accepts` types; other known types on the topic are skipped."""
+        """Call `handler` for events of the `accepts` types; other known types on the topic are skipped.
+
+        Several topics given together share one Kafka consumer, so the group rebalances once at start-up
+        instead of once per topic.
+        """
         settings = self.settings
-        full_topic = settings.topic(topic)
-        self.subscriptions[topic] = (*self.subscriptions.get(topic, ()), *accepts)
+        names = [topic] if isinstance(topic, str) else list(topic)
+        for each in names:
+            here = tuple(model for model in accepts if model.topic == each) or tuple(accepts)
+            self.subscriptions[each] = (*self.subscriptions.get(each, ()), *here)
+        label = name or (names[0] if len(names) == 1 else f"{len(names)}-topics")
 
         async def on_message(message: KafkaMessage) -> None:
             started = time.perf_counter()
-            outcome = await self._process(full_topic, accepts, handler, message)
-            MESSAGES_CONSUMED.labels(service=settings.service_name, topic=topic, outcome=outcome).inc()
-            MESSAGE_SECONDS.labels(service=settings.service_name, topic=topic).observe(time.perf_counter() - started)
+            raw_topic = str(getattr(message.raw_message, "topic", label))
+            outcome = await self._process(raw_topic, accepts, handler, message)
+            metric_topic = raw_topic.removeprefix(settings.topic_prefix)
+            MESSAGES_CONSUMED.labels(service=settings.service_name, topic=metric_topic, outcome=outcome).inc()
+            MESSAGE_SECONDS.labels(service=settings.service_name, topic=metric_topic).observe(
+                time.perf_counter() - started
+            )
 
-        on_message.__name__ = f"on_{topic.replace('.', '_')}"
+        on_message.__name__ = (
+            "on_"
+            + "_".join(name.replace(".", "_") for name in names[:1])
+            + (f"_and_{len(names) - 1}_more" if len(names) > 1 else "")
+        )
         self.broker.subscriber(
-            full_topic,
+            *(settings.topic(each) for each in names),
             group_id=settings.consumer_group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             max_poll_interval_ms=300_000,
             decoder=undecoded,
-            title=f"{settings.service_name}:{topic}",
+            title=f"{settings.service_name}:{label}",
             description=description or (handler.__doc__ or "").strip() or None,
         )(on_message)
 

@@ -34,13 +34,14 @@ def build(
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     rules = SubmissionRules(schools, settings.home_la_code, settings.max_leaving_days_ahead)
     service = IntakeService(runtime.outbox, ChildRegister(), rules, settings.ctf_max_bytes)
-    for model in SUBMISSION_TYPES:
-        runtime.consumers.subscribe(
-            model.topic,
-            [model],
-            service.on_submission,
-            description=f"{(model.__doc__ or model.__name__).strip().splitlines()[0]} Same rules as the HTTP API.",
-        )
+    runtime.consumers.subscribe(
+        [model.topic for model in SUBMISSION_TYPES],
+        SUBMISSION_TYPES,
+        service.on_submission,
+        description="Returns and referrals published by upstream systems, one topic per form; "
+        "the same rules as the HTTP API.",
+        name="submissions",
+    )
     return runtime, service
 
 
