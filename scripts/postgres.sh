@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster on loopback, from the machine's server binaries (no Docker, no system service).
-#   scripts/postgres.sh start | stop | status | env
-# start creates one database `cme` with one login role and one schema per service (each role owns its schema).
+#   scripts/postgres.sh start | stop | status | env | create-db NAME | drop-db NAME
+# start creates one database `cme` with one login role and one schema per service (each role owns its schema);
+# create-db makes another database laid out the same way (the tests use one per run).
 set -euo pipefail
 
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
@@ -46,10 +47,11 @@ start() {
 }
 
 provision() {
-  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'" | grep -q 1 \
-    || psql_admin -d postgres -c "CREATE DATABASE $DATABASE"
+  local database="${1:-$DATABASE}"
+  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
+    || psql_admin -d postgres -c "CREATE DATABASE $database"
   for svc in "${SERVICES[@]}"; do
-    psql_admin -d "$DATABASE" <<SQL
+    psql_admin -d "$database" <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$svc') THEN
     CREATE ROLE $svc LOGIN PASSWORD '$svc';
@@ -71,11 +73,15 @@ stop() {
   fi
 }
 
+valid_name() { [[ "$1" =~ ^[a-z][a-z0-9_]{0,62}$ ]] || { log "database names are lower-case identifiers"; exit 2; }; }
+
 case "${1:-}" in
   start) start ;;
+  create-db) valid_name "${2:-}"; provision "$2"; echo "DATABASE_URL=postgresql+asyncpg://{service}:{service}@127.0.0.1:$(port)/$2" ;;
+  drop-db) valid_name "${2:-}"; psql_admin -d postgres -c "DROP DATABASE IF EXISTS $2 WITH (FORCE)" ;;
   stop) stop ;;
   destroy) stop; rm -rf "$STATE" ;;
   status) if is_running; then echo "running on 127.0.0.1:$(port)"; else echo "not running"; exit 1; fi ;;
   env) echo "DATABASE_URL=postgresql+asyncpg://{service}:{service}@127.0.0.1:$(port)/$DATABASE" ;;
-  *) echo "usage: $0 start|stop|destroy|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|destroy|status|env|create-db NAME|drop-db NAME" >&2; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 
 1. KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL set: use them (CI, or a developer's own services).
 2. Otherwise, when a Docker engine answers: testcontainers' Kafka and PostgreSQL.
-3. Otherwise: scripts/kafka.sh and scripts/postgres.sh start a local broker and a throwaway cluster.
+3. Otherwise: scripts/kafka.sh and scripts/postgres.sh start a local broker and a throwaway cluster, and the
+   run gets a database of its own.
 """
 
 import os
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "triage", "casework", "review", "notify")
@@ -54,11 +56,16 @@ def _script_output(*argv: str) -> str:
 
 @contextmanager
 def _local_services() -> Iterator[Infrastructure]:
+    """The project's own broker and cluster, with a database of this run's own (dropped afterwards)."""
     subprocess.run([str(ROOT / "scripts/kafka.sh"), "start"], check=True)
     subprocess.run([str(ROOT / "scripts/postgres.sh"), "start"], check=True)
     kafka = _script_output(str(ROOT / "scripts/kafka.sh"), "env").split("=", 1)[1]
-    database = _script_output(str(ROOT / "scripts/postgres.sh"), "env").split("=", 1)[1]
-    yield Infrastructure(kafka, database)
+    name = f"cme_test_{uuid4().hex[:12]}"
+    database = _script_output(str(ROOT / "scripts/postgres.sh"), "create-db", name).split("=", 1)[1]
+    try:
+        yield Infrastructure(kafka, database)
+    finally:
+        subprocess.run([str(ROOT / "scripts/postgres.sh"), "drop-db", name], check=False, capture_output=True)
 
 
 @contextmanager
