@@ -20,8 +20,11 @@ class UndeclaredEvent(RuntimeError):
 class Outbox:
     """Adds events to a service's outbox table inside the caller's transaction."""
 
-    def __init__(self, table: Table, source: str, schema: str, declared: Sequence[type[Event]] = ()) -> None:
+    def __init__(
+        self, table: Table, source: str, schema: str, declared: Sequence[type[Event]] = (), topic_prefix: str = ""
+    ) -> None:
         self.table = table
+        self.topic_prefix = topic_prefix
         self.source = source
         self.schema = schema
         # What the service says it publishes (its AsyncAPI document); anything else is a programming error.
@@ -44,7 +47,7 @@ class Outbox:
         await session.execute(
             self.table.insert().values(
                 id=event_id,
-                aggregatetype=event.topic,
+                aggregatetype=self.topic_prefix + event.topic,
                 aggregateid=str(key),
                 type=event.event_type,
                 source=self.source,

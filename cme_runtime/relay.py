@@ -27,14 +27,18 @@ log = get_logger(__name__)
 
 _CLAIM_HEADS = """
     SELECT o.aggregateid FROM {table} o
-    WHERE NOT EXISTS (SELECT 1 FROM {table} earlier WHERE earlier.aggregateid = o.aggregateid AND earlier.seq < o.seq)
+    WHERE o.aggregatetype LIKE :topics
+      AND NOT EXISTS (
+        SELECT 1 FROM {table} earlier
+        WHERE earlier.aggregateid = o.aggregateid AND earlier.seq < o.seq AND earlier.aggregatetype LIKE :topics
+      )
     ORDER BY o.seq
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 """
 _CLAIM_ROWS = """
     SELECT seq, id, aggregatetype, aggregateid, type, source, subject, dataschema, payload, occurred_at, trace_headers
-    FROM {table} WHERE aggregateid = ANY(:keys) ORDER BY seq LIMIT :limit FOR UPDATE
+    FROM {table} WHERE aggregateid = ANY(:keys) AND aggregatetype LIKE :topics ORDER BY seq LIMIT :limit FOR UPDATE
 """
 _DELETE_ROWS = "DELETE FROM {table} WHERE seq = ANY(:seqs)"
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -47,6 +51,12 @@ class RelayTarget:
     listen_dsn: str
     topic_prefix: str = ""
     table: str = "outbox"
+
+    @property
+    def topics(self) -> str:
+        """A LIKE pattern for the rows this relay owns: those written under its topic prefix."""
+        escaped = self.topic_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return escaped + "%"
 
     def __post_init__(self) -> None:
         if not _TABLE_NAME.fullmatch(self.table):
@@ -86,11 +96,20 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows went to Kafka."""
         async with self.target.engine.begin() as connection:
-            heads = (await connection.execute(self._claim_heads, {"limit": self.batch_size})).scalars().all()
+            heads = (
+                (await connection.execute(self._claim_heads, {"limit": self.batch_size, "topics": self.target.topics}))
+                .scalars()
+                .all()
+            )
             if not heads:
                 return 0
             rows = (
-                (await connection.execute(self._claim_rows, {"keys": list(heads), "limit": self.batch_size}))
+                (
+                    await connection.execute(
+                        self._claim_rows,
+                        {"keys": list(heads), "limit": self.batch_size, "topics": self.target.topics},
+                    )
+                )
                 .mappings()
                 .all()
             )
@@ -103,7 +122,7 @@ class OutboxRelay:
         # Sent in seq order by one idempotent producer: Kafka keeps that order within each key's partition.
         pending = [
             await self.producer.send(
-                self.target.topic_prefix + row["aggregatetype"],
+                row["aggregatetype"],
                 value=orjson.dumps(row["payload"]),
                 key=row["aggregateid"].encode(),
                 headers=kafka_headers(row),

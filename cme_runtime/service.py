@@ -58,6 +58,7 @@ class ServiceRuntime:
             source=f"/cme/{settings.service_name}",
             schema=settings.schema_name,
             declared=self.publishes,
+            topic_prefix=settings.topic_prefix,
         )
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,

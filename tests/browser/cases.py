@@ -64,7 +64,8 @@ class CaseFactory:
         self.session_factory = session_factory
 
     async def open(self, stage: Stage, *, officer_id: str | None = None, allocated_by: str = SEEDED_BY,
-                   priority: Priority = Priority.P2, open_to_social_care: bool = False) -> OpenedCase:
+                   priority: Priority = Priority.P2, open_to_social_care: bool = False,
+                   due_in_days: int = 20) -> OpenedCase:
         """A case for a new fictional child, worked through the domain's commands to `stage`."""
         now = datetime.now(UTC)
         opened_at = now - timedelta(days=3)
@@ -79,7 +80,7 @@ class CaseFactory:
             safeguarding = Safeguarding(child_in_need=True, open_to_social_care=True, social_worker=worker)
         case = Case.open(
             case_id=str(uuid4()), child_id=str(uuid4()), referral_id=str(uuid4()), priority=priority,
-            track=Track.CME_ENQUIRY, due_date=now.date() + timedelta(days=20), opened_at=opened_at,
+            track=Track.CME_ENQUIRY, due_date=now.date() + timedelta(days=due_in_days), opened_at=opened_at,
             child_summary=ChildSummary(given_name=given, family_name=family, date_of_birth=born,
                                        school_name=SCHOOL.name, school_id=SCHOOL.establishment_id),
             flags=flags,

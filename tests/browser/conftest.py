@@ -6,6 +6,7 @@ a screenshot of every page it had open in screenshots/failures."""
 import asyncio
 import re
 import secrets
+import shutil
 import sys
 from collections.abc import AsyncIterator, Generator
 from pathlib import Path
@@ -26,7 +27,9 @@ from tests.browser.support import (
     SignedInPage,
     screenshot_path,
 )
-from tests.support.suite import RunningSuite
+from tests.support.infrastructure import Infrastructure
+from tests.support.otlp import OtlpReceiver
+from tests.support.suite import RunningSuite, running_suite
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +45,7 @@ CHROMIUM_ARGS = [
 SEED_TIMEOUT_SECONDS = 180
 ACTION_TIMEOUT_MS = 15_000
 FAILED = pytest.StashKey[bool]()
+FAILURE_SCREENSHOTS = SCREENSHOTS / "failures"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -52,6 +56,19 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
     return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stale_failure_screenshots() -> None:
+    """A failure screenshot left by an earlier run would pass for one of this run's."""
+    shutil.rmtree(FAILURE_SCREENSHOTS, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+async def suite(migrated: Infrastructure, otlp: OtlpReceiver, artifacts: Path) -> AsyncIterator[RunningSuite]:
+    """The whole suite as processes, for this package only (see tests/e2e/conftest.py)."""
+    async with running_suite(migrated, otlp.endpoint, artifacts / "logs") as running:
+        yield running
 
 
 @pytest.fixture(scope="package")
@@ -115,11 +132,10 @@ async def new_page(browser: Browser, casework: Casework, request: pytest.Fixture
     failed = request.node.stash.get(FAILED, False)
     for number, context in enumerate(contexts):
         if failed:
-            folder = SCREENSHOTS / "failures"
-            folder.mkdir(parents=True, exist_ok=True)
+            FAILURE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             for page_number, page in enumerate(context.pages):
                 name = _file_name(f"{request.node.name}-{number}-{page_number}") + ".png"
-                await page.screenshot(path=folder / name, full_page=True)
+                await page.screenshot(path=FAILURE_SCREENSHOTS / name, full_page=True)
         await context.close()
 
 

@@ -29,6 +29,7 @@ async def test_the_dashboard_shows_counts_the_allocation_queue_and_overdue_cases
     signed_in: SignedInPage, cases: CaseFactory, save_screenshot: SaveScreenshot
 ) -> None:
     await cases.open(Stage.AWAITING_ALLOCATION, priority=Priority.P1)
+    await cases.open(Stage.ENQUIRIES, officer_id=OFFICER, due_in_days=-3)
     page = await signed_in(Role.ENGAGEMENT_MANAGER)
     dashboard = DashboardPage(page)
 
@@ -39,6 +40,10 @@ async def test_the_dashboard_shows_counts_the_allocation_queue_and_overdue_cases
         "Awaiting allocation", "Past their due date", "Officers' open cases",
     ]
     await expect(dashboard.allocation_queue.locator("tbody tr").first).to_be_visible()
+    overdue_rows = dashboard.overdue_cases.locator("tbody tr")
+    await expect(overdue_rows.first).to_be_visible()
+    for row in await overdue_rows.all():
+        await expect(row).to_contain_text("Overdue")
     await save_screenshot(page, "dashboard.png")
 
 

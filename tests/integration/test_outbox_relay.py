@@ -40,8 +40,21 @@ async def test_two_relays_publish_every_row_once_in_per_key_order(migrated: Infr
                         f"INSERT INTO {table} (id, aggregatetype, aggregateid, type, source, payload) "
                         "VALUES (:id, :topic, :key, 'cme.review.decided.v1', '/tests', CAST(:payload AS jsonb))"
                     ),
-                    {"id": uuid4(), "topic": topic, "key": key, "payload": json.dumps({"key": key, "n": position})},
+                    {
+                        "id": uuid4(),
+                        "topic": prefix + topic,
+                        "key": key,
+                        "payload": json.dumps({"key": key, "n": position}),
+                    },
                 )
+        # A row another run wrote under its own prefix: these relays must leave it alone.
+        await connection.execute(
+            text(
+                f"INSERT INTO {table} (id, aggregatetype, aggregateid, type, source, payload) "
+                "VALUES (:id, :topic, 'child-other', 'cme.review.decided.v1', '/tests', '{}'::jsonb)"
+            ),
+            {"id": uuid4(), "topic": "elsewhere." + topic},
+        )
     producers = [new_producer(migrated.kafka_bootstrap_servers) for _ in range(2)]
     target = RelayTarget("review", engine, asyncpg_dsn(settings.database_url), prefix, table)
     relays = [OutboxRelay(target, producer, batch_size=7) for producer in producers]
@@ -51,7 +64,7 @@ async def test_two_relays_publish_every_row_once_in_per_key_order(migrated: Infr
 
         async def drain(relay: OutboxRelay) -> int:
             published = 0
-            while (count := await relay.relay_once()) or await remaining():
+            while (count := await relay.relay_once()) or await remaining() > 1:
                 published += count
             return published
 
@@ -60,6 +73,7 @@ async def test_two_relays_publish_every_row_once_in_per_key_order(migrated: Infr
                 return int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
 
         counts = await asyncio.gather(*(drain(relay) for relay in relays))
+        left = await remaining()
     finally:
         for producer in producers:
             await producer.stop()
@@ -68,6 +82,7 @@ async def test_two_relays_publish_every_row_once_in_per_key_order(migrated: Infr
         await engine.dispose()
 
     assert sum(counts) == len(KEYS) * PER_KEY
+    assert left == 1, "the other run's row stays for its own relay"
     assert all(count > 0 for count in counts), "both relays should have taken a share"
     records = await read_until(
         migrated.kafka_bootstrap_servers, prefix + topic, lambda rs: len(rs) >= len(KEYS) * PER_KEY

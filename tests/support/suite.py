@@ -1,11 +1,18 @@
 """The whole suite running as processes against real Kafka and PostgreSQL, for end-to-end tests."""
 
+import asyncio
 import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import uuid4
 
-from cme_cli.suite import ProcessSpec
+from cme_cli.bootstrap import create_topics
+from cme_cli.suite import DEFAULT_PORTS, ProcessSpec, base_environment, suite_specs
 from cme_cli.supervisor import Supervisor
+from tests.support.infrastructure import Infrastructure
 
 
 def free_port() -> int:
@@ -32,3 +39,45 @@ class RunningSuite:
     def restart(self, service: str) -> None:
         self.supervisor.start(service)
         self.supervisor.wait_ready([service])
+
+
+@asynccontextmanager
+async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Path) -> AsyncIterator[RunningSuite]:
+    """All five services and the relay as processes, on topics of their own (prefixed per run)."""
+    prefix = f"t{uuid4().hex[:8]}."
+    await create_topics(infra.kafka_bootstrap_servers, prefix)
+    env = base_environment(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+            "DATABASE_URL": infra.database_url,
+            "CME_TOPIC_PREFIX": prefix,
+            "CME_CONSUMER_GROUP_PREFIX": prefix + "cme",
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "CME_LOG_LEVEL": "INFO",
+            "CME_API_TOKENS": '{"test-suite-token": "test-runner"}',
+            "CME_SESSION_COOKIE_SECURE": "false",
+        }
+    )
+    specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})
+    log_dir = log_root / prefix.rstrip(".")
+    supervisor = Supervisor(specs.values(), log_dir)
+    # The JSON API acts only as a real, active user: the tests read as a group manager (read-only).
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.casework",
+        "ensure-service-user",
+        "test-runner",
+        "group_manager",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    assert await command.wait() == 0
+    supervisor.start_all()
+    try:
+        supervisor.wait_ready()
+        yield RunningSuite(supervisor, specs, prefix, infra.kafka_bootstrap_servers, infra.database_url, log_dir)
+    finally:
+        supervisor.stop_all()
