@@ -5,7 +5,6 @@ otherwise, so a test reads as the steps an officer takes.
 """
 
 from datetime import date
-from urllib.parse import quote
 
 from playwright.async_api import Locator, Page, expect
 
@@ -54,8 +53,8 @@ class SignInPage(BasePage):
     def submit_button(self) -> Locator:
         return self.page.get_by_role("button", name="Sign in", exact=True)
 
-    async def open(self, next_path: str | None = None) -> None:
-        await self.goto("/sign-in" + (f"?next={quote(next_path, safe='/')}" if next_path else ""))
+    async def open(self) -> None:
+        await self.goto("/sign-in")
         await expect(self.heading).to_have_text("Sign in")
 
     async def sign_in(self, email: str, password: str) -> None:
@@ -101,19 +100,12 @@ class CaseListPage(BasePage):
     def result_count(self) -> Locator:
         return self.page.locator("#result-count")
 
-    async def open(self, query: str = "") -> None:
-        await self.goto("/cases" + (f"?{query}" if query else ""))
+    async def open(self) -> None:
+        await self.goto("/cases")
         await expect(self.heading).to_have_text("Cases")
 
     async def search(self, text: str) -> None:
         await self.page.get_by_label("Search by name, UPN or date of birth").fill(text)
-        await self.apply_filters()
-
-    async def filter(self, *, status: str | None = None, priority: str | None = None) -> None:
-        if status is not None:
-            await self.page.get_by_label("Status", exact=True).select_option(label=status)
-        if priority is not None:
-            await self.page.get_by_label("Priority", exact=True).select_option(label=priority)
         await self.apply_filters()
 
     async def apply_filters(self) -> None:
@@ -253,10 +245,8 @@ class EscalateForm(ActionForm):
 
 
 class CloseForm(ActionForm):
-    async def close(self, reason: str, *, school_id: str = "", details: str = "") -> None:
+    async def close(self, reason: str, *, school_id: str = "") -> None:
         await self.choose(reason)
         if school_id:
             await self.page.get_by_label("School's establishment number").fill(school_id)
-        if details:
-            await self.page.get_by_label("Details", exact=True).fill(details)
         await self.submit()

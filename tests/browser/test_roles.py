@@ -28,6 +28,7 @@ async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams
     headings = await dashboard.section_headings()
     assert "My cases" in headings
     assert "Awaiting allocation" not in headings
+    await expect(dashboard.my_cases.locator("tbody tr").first).to_be_visible()
 
     case_list = CaseListPage(page)
     await case_list.open()
@@ -70,6 +71,8 @@ async def test_the_lead_officer_sees_every_case_and_the_audit_log(
     case_list = CaseListPage(page)
     await case_list.open()
     await case_list.search(other_team.family_name)
+    await expect(case_list.rows).to_have_count(1)
+    await expect(case_list.rows.first).to_contain_text(other_team.reference)
     case_page = await case_list.open_case(other_team.child_name)
     assert await case_page.actions() == [
         "Record a check", "Record a contact", "Add a note", "Escalate", "Close the case",
