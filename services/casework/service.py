@@ -75,7 +75,7 @@ class CaseworkService:
         at = datetime.now(UTC)
         if route.action is RouteAction.OPEN_NEW:
             case = Case.open(
-                case_id=str(uuid4()),
+                case_id=await self.repository.unused_case_id(session),
                 child_id=child_id,
                 referral_id=str(decision.referral_id),
                 priority=priority,

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -46,6 +46,15 @@ def _row(case: Case) -> dict[str, Any]:
 
 
 class CaseRepository:
+    async def unused_case_id(self, session: AsyncSession) -> str:
+        """A new case id whose short reference (32 bits of it) no other case has: references are what officers
+        quote, so they must be unique, and at county volumes two random ids do share one now and then."""
+        while True:
+            case_id = str(uuid4())
+            taken = await session.execute(select(cases.c.case_id).where(cases.c.reference == reference_for(case_id)))
+            if taken.first() is None:
+                return case_id
+
     async def lock_child(self, session: AsyncSession, child_id: str) -> None:
         """Serialises changes to one child's cases, whatever process makes them."""
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 1))"), {"id": child_id})
