@@ -5,7 +5,7 @@ and what the submitter told us about the child's school, education, safeguarding
 """
 
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -128,6 +128,16 @@ def _school_referrer(submission: SchoolReturn) -> Referrer:
     )
 
 
+def _school_return_fields(submission: SchoolReturn) -> dict[str, Any]:
+    """What every school return tells about the child, the school and who sent it."""
+    return {
+        "child": _referral_child(submission),
+        "school": submission.school,
+        "safeguarding": submission.safeguarding,
+        "referrer": _school_referrer(submission),
+    }
+
+
 def _social_care_safeguarding(submission: SocialCareAlertSubmitted) -> Safeguarding:
     # The alert comes from the child's social worker, so the child is open to social care whatever the form said.
     safeguarding = submission.safeguarding
@@ -178,20 +188,14 @@ def referral_for(
                 **common,
                 kind=ReferralKind.JOINER,
                 referral_date=submission.start_date,
-                child=_referral_child(submission),
-                school=submission.school,
-                safeguarding=submission.safeguarding,
-                referrer=_school_referrer(submission),
+                **_school_return_fields(submission),
             )
         case AbsenceSubmitted():
             return ReferralReceived(
                 **common,
                 kind=ReferralKind.ABSENCE,
                 referral_date=submission.first_day_of_absence,
-                child=_referral_child(submission),
-                school=submission.school,
-                safeguarding=submission.safeguarding,
-                referrer=_school_referrer(submission),
+                **_school_return_fields(submission),
                 attendance=AttendanceConcern(
                     reason=submission.reason.value,
                     first_day_of_absence=submission.first_day_of_absence,
@@ -205,10 +209,7 @@ def referral_for(
                 **common,
                 kind=ReferralKind.SICKNESS_15_DAY,
                 referral_date=submitted,
-                child=_referral_child(submission),
-                school=submission.school,
-                safeguarding=submission.safeguarding,
-                referrer=_school_referrer(submission),
+                **_school_return_fields(submission),
                 attendance=AttendanceConcern(
                     reason=SICKNESS_15_DAY,
                     first_day_of_absence=submission.sickness_started,
@@ -221,10 +222,7 @@ def referral_for(
                 **common,
                 kind=ReferralKind.PART_TIME_TIMETABLE,
                 referral_date=submitted,
-                child=_referral_child(submission),
-                school=submission.school,
-                safeguarding=submission.safeguarding,
-                referrer=_school_referrer(submission),
+                **_school_return_fields(submission),
                 attendance=AttendanceConcern(
                     reason=PART_TIME_TIMETABLE,
                     hours_per_week=submission.hours_per_week,
