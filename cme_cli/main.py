@@ -48,6 +48,8 @@ def up(
 
     endpoints = ensure_infrastructure()
     typer.echo(f"Kafka {endpoints.kafka_bootstrap_servers}; PostgreSQL ready. Running migrations...")
+    if endpoints.provisioned_locally:  # local throwaway credentials only; never echo a configured URL
+        typer.echo(f"DATABASE_URL={endpoints.database_url}  (for `cme run-due` and `cme verify-audit`)")
     migrate_all(endpoints.database_url)
     asyncio.run(create_topics(endpoints.kafka_bootstrap_servers, os.environ.get("CME_TOPIC_PREFIX", "")))
     STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -184,3 +186,10 @@ def run_due(
             instant = instant.replace(tzinfo=ZoneInfo("Europe/London"))
         argv += ["--as-of", instant.isoformat()]
     raise typer.Exit(subprocess.run(argv, check=False).returncode)
+
+
+@app.command("verify-audit")
+def verify_audit() -> None:
+    """Check casework's audit log hash chain; exit 1 naming the first broken entry."""
+    command = [sys.executable, "-m", "services.casework", "verify-audit"]
+    raise typer.Exit(subprocess.run(command, check=False).returncode)
