@@ -14,7 +14,7 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 # GOV.UK Frontend's built CSS, JavaScript, fonts and images, at the version package-lock.json pins.
 FROM ${NODE_IMAGE} AS frontend
 WORKDIR /build
-COPY services/casework/ui/package.json services/casework/ui/package-lock.json services/casework/ui/
+COPY services/casework/entrypoints/web/frontend/package.json services/casework/entrypoints/web/frontend/package-lock.json services/casework/entrypoints/web/frontend/
 COPY scripts/frontend.sh scripts/
 RUN bash scripts/frontend.sh
 
@@ -45,7 +45,7 @@ WORKDIR /app
 COPY contracts contracts
 COPY cme_runtime cme_runtime
 COPY services services
-COPY --from=frontend /build/services/casework/static/vendor services/casework/static/vendor
+COPY --from=frontend /build/services/casework/entrypoints/web/static/vendor services/casework/entrypoints/web/static/vendor
 RUN python -m compileall -q contracts cme_runtime services
 # Numeric, so that the kubelet can verify runAsNonRoot without reading /etc/passwd.
 USER 10001:10001

@@ -5,6 +5,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cme_runtime.settings import ServiceSettings
 
+Transaction = AsyncSession
+"""The open unit of work a use case runs in. Service layers receive it and hand it to their ports (repositories,
+the outbox) without using it themselves, so the same use case runs against PostgreSQL or in-memory fakes."""
+
 # Constraint names that Alembic can diff and that read well in errors.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -1,5 +1,6 @@
 """Transactional outbox: events are written in the transaction that changes state, then relayed to Kafka."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,7 +18,23 @@ class UndeclaredEvent(RuntimeError):
     pass
 
 
-class Outbox:
+class EventOutbox(ABC):
+    """The port a service layer publishes through: an event added here leaves only if the transaction commits."""
+
+    @abstractmethod
+    async def add(
+        self,
+        session: AsyncSession,
+        event: Event,
+        *,
+        key: str | UUID,
+        subject: str | UUID | None = None,
+        event_id: UUID | None = None,
+    ) -> UUID:
+        """Add `event`, keyed (and so ordered) by `key`; returns its CloudEvents id."""
+
+
+class Outbox(EventOutbox):
     """Adds events to a service's outbox table inside the caller's transaction."""
 
     def __init__(

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned GOV.UK Frontend from the npm registry and copies its built assets where casework serves
-# them (services/casework/static/vendor/, not committed). A no-op when the pinned version is already there.
+# them (services/casework/entrypoints/web/static/vendor/, not committed). A no-op when the pinned version is already there.
 set -euo pipefail
-UI="$(cd "$(dirname "${BASH_SOURCE[0]}")/../services/casework/ui" && pwd)"
+UI="$(cd "$(dirname "${BASH_SOURCE[0]}")/../services/casework/entrypoints/web/frontend" && pwd)"
 VENDOR="$UI/../static/vendor/govuk-frontend"
 VERSION="$(node -p "require('$UI/package.json').dependencies['govuk-frontend']")"
 if [[ -f "$VENDOR/VERSION" && "$(cat "$VENDOR/VERSION")" == "$VERSION" ]]; then

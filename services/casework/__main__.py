@@ -4,7 +4,7 @@ import sys
 
 from cme_runtime.process import serve
 from services.casework.app import MIGRATIONS, create_app
-from services.casework.commands import COMMANDS
+from services.casework.entrypoints.cli import COMMANDS
 from services.casework.settings import CaseworkSettings
 
 if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:

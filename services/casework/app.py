@@ -1,5 +1,11 @@
-"""The casework service: cases, enquiries, allocation, and the officers' UI."""
+"""The casework service's composition root: cases, enquiries, allocation, and the officers' UI.
 
+`build` makes every repository, store, clock and use-case object once and hands them down; the HTTP API, the
+officers' pages, the Kafka subscriptions and the admin commands all receive what it built. Nothing connects
+until the app starts.
+"""
+
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,19 +13,21 @@ from fastapi import FastAPI
 from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
+from cme_runtime.clock import Clock, utc_now
 from cme_runtime.service import ServiceRuntime
-from contracts import topics
 from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
-from contracts.events.review_v1 import ReviewDecided
-from contracts.events.triage_v1 import TriageDecided
-from services.casework.adapters.api import add_api_routes
+from services.casework.adapters.accounts import Accounts
+from services.casework.adapters.audit import AuditLog
 from services.casework.adapters.repository import CaseRepository
 from services.casework.adapters.tables import metadata
-from services.casework.service import CaseworkService
+from services.casework.entrypoints import kafka
+from services.casework.entrypoints.api import add_api_routes
+from services.casework.entrypoints.web.oidc import OidcConfig
+from services.casework.entrypoints.web.security import SessionSettings
+from services.casework.entrypoints.web.ui import mount_ui
+from services.casework.service_layer.cases import CaseworkService
+from services.casework.service_layer.officer_actions import OfficerActions
 from services.casework.settings import CaseworkSettings
-from services.casework.web.oidc import OidcConfig
-from services.casework.web.security import SessionSettings
-from services.casework.web.ui import mount_ui
 
 TITLE = "CME casework"
 DESCRIPTION = "Holds one living case per child missing education, and the officers' UI."
@@ -27,34 +35,39 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (CaseOpened, CaseUpdated, CaseEscalated, CaseClosed)
 
 
+@dataclass(frozen=True)
+class Components:
+    settings: CaseworkSettings
+    runtime: ServiceRuntime
+    clock: Clock
+    repository: CaseRepository
+    accounts: Accounts
+    audit: AuditLog
+    service: CaseworkService
+    officer_actions: OfficerActions
+
+
 def build(
-    settings: CaseworkSettings, tracer_provider: TracerProvider | None = None
-) -> tuple[ServiceRuntime, CaseworkService]:
+    settings: CaseworkSettings, tracer_provider: TracerProvider | None = None, clock: Clock = utc_now
+) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
-    service = CaseworkService(runtime.outbox, CaseRepository())
-    runtime.consumers.subscribe(
-        topics.TRIAGE_DECIDED,
-        [TriageDecided],
-        service.on_triage_decided,
-        description="Triage decisions; a CME decision opens or updates the child's case",
-    )
-    runtime.consumers.subscribe(
-        topics.REVIEW_DECIDED,
-        [ReviewDecided],
-        service.on_review_decided,
-        description="Missing Mondays review outcomes, for the case timeline",
-    )
-    return runtime, service
+    repository = CaseRepository()
+    accounts, audit = Accounts(), AuditLog()
+    service = CaseworkService(runtime.outbox, repository, clock)
+    officer_actions = OfficerActions(service, accounts, audit, clock)
+    kafka.subscribe(runtime.consumers, service)
+    return Components(settings, runtime, clock, repository, accounts, audit, service, officer_actions)
 
 
 def create_app(settings: CaseworkSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     settings = settings or CaseworkSettings()
-    runtime, service = build(settings, tracer_provider)
-    app = runtime.http_app(TITLE, DESCRIPTION)
-    add_api_routes(app, runtime.session_factory, settings.api_tokens)
+    components = build(settings, tracer_provider)
+    app = components.runtime.http_app(TITLE, DESCRIPTION)
+    add_api_routes(app, components.runtime.session_factory, settings.api_tokens, components.accounts,
+                   components.audit)
     mount_ui(
         app,
-        runtime.session_factory,
+        components.runtime.session_factory,
         SessionSettings(
             cookie_secure=settings.session_cookie_secure,
             idle_timeout=timedelta(minutes=settings.session_idle_minutes),
@@ -62,11 +75,13 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
         ),
         service_name=settings.service_title,
         authority_name=settings.authority_name,
-        service=service,
+        accounts=components.accounts,
+        audit=components.audit,
+        officer_actions=components.officer_actions,
         oidc=OidcConfig.from_settings(settings),
     )
     return app
 
 
 def asyncapi_app() -> FastStream:
-    return build(CaseworkSettings())[0].faststream_app(TITLE, DESCRIPTION)
+    return build(CaseworkSettings()).runtime.faststream_app(TITLE, DESCRIPTION)

@@ -1,5 +1,9 @@
-"""The intake service: takes submissions from schools and partners, over HTTP and Kafka."""
+"""The intake service's composition root: takes submissions from schools and partners, over HTTP and Kafka.
 
+Builds everything once; nothing connects until the app starts.
+"""
+
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,16 +11,17 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
-from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
+from contracts.events.intake_v1 import SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
-from services.intake.adapters.auth import API_KEY_HEADER, ApiKeys
-from services.intake.adapters.http import add_routes
 from services.intake.adapters.register import ChildRegister
 from services.intake.adapters.tables import metadata
 from services.intake.domain.schools import load_establishments_csv
-from services.intake.service import IntakeService
+from services.intake.entrypoints import kafka
+from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
+from services.intake.entrypoints.http import add_routes
+from services.intake.service_layer.submission_rules import SubmissionRules
+from services.intake.service_layer.submissions import IntakeService
 from services.intake.settings import IntakeSettings
-from services.intake.submission_rules import SubmissionRules
 
 TITLE = "CME intake"
 DESCRIPTION = (
@@ -27,22 +32,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (ReferralReceived, SubmissionRejected)
 
 
-def build(
-    settings: IntakeSettings, tracer_provider: TracerProvider | None = None
-) -> tuple[ServiceRuntime, IntakeService]:
+@dataclass(frozen=True)
+class Components:
+    runtime: ServiceRuntime
+    service: IntakeService
+
+
+def build(settings: IntakeSettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     rules = SubmissionRules(schools, settings.home_la_code, settings.max_leaving_days_ahead)
     service = IntakeService(runtime.outbox, ChildRegister(), rules, settings.ctf_max_bytes)
-    runtime.consumers.subscribe(
-        [model.topic for model in SUBMISSION_TYPES],
-        SUBMISSION_TYPES,
-        service.on_submission,
-        description="Returns and referrals published by upstream systems, one topic per form; "
-        "the same rules as the HTTP API.",
-        name="submissions",
-    )
-    return runtime, service
+    kafka.subscribe(runtime.consumers, service)
+    return Components(runtime, service)
 
 
 def _authentication(settings: IntakeSettings) -> str:
@@ -62,7 +64,8 @@ def _authentication(settings: IntakeSettings) -> str:
 
 def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    runtime, service = build(settings, tracer_provider)
+    components = build(settings, tracer_provider)
+    runtime, service = components.runtime, components.service
     app = runtime.http_app(TITLE, DESCRIPTION + _authentication(settings))
     submitter_keys = ApiKeys(
         settings.intake_api_keys,
@@ -81,4 +84,4 @@ def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerPr
 
 
 def asyncapi_app() -> FastStream:
-    return build(IntakeSettings())[0].faststream_app(TITLE, DESCRIPTION)
+    return build(IntakeSettings()).runtime.faststream_app(TITLE, DESCRIPTION)

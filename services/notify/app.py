@@ -1,5 +1,6 @@
-"""The notify service: messages to social care and other authorities, and their delivery log."""
+"""The notify service's composition root: builds everything once; nothing connects until the app starts."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,11 +8,10 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
-from contracts import topics
-from contracts.events.case_v1 import CaseOpened
 from contracts.events.notify_v1 import MessageRecorded
 from services.notify.adapters.tables import metadata
-from services.notify.service import NotifyService
+from services.notify.entrypoints import kafka
+from services.notify.service_layer.notifications import NotifyService
 from services.notify.settings import NotifySettings
 
 TITLE = "CME notify"
@@ -20,21 +20,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (MessageRecorded,)
 
 
-def build(settings: NotifySettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
+@dataclass(frozen=True)
+class Components:
+    runtime: ServiceRuntime
+    service: NotifyService
+
+
+def build(settings: NotifySettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = NotifyService(runtime.outbox, settings.authority_name)
-    runtime.consumers.subscribe(
-        topics.CASE_LIFECYCLE,
-        [CaseOpened],
-        service.on_case_opened,
-        description="Case lifecycle events; messages the social worker when a case opens",
-    )
-    return runtime
+    kafka.subscribe(runtime.consumers, service)
+    return Components(runtime, service)
 
 
 def create_app(settings: NotifySettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
-    return build(settings or NotifySettings(), tracer_provider).http_app(TITLE, DESCRIPTION)
+    return build(settings or NotifySettings(), tracer_provider).runtime.http_app(TITLE, DESCRIPTION)
 
 
 def asyncapi_app() -> FastStream:
-    return build(NotifySettings()).faststream_app(TITLE, DESCRIPTION)
+    return build(NotifySettings()).runtime.faststream_app(TITLE, DESCRIPTION)

@@ -1,5 +1,6 @@
-"""The review service: Missing Mondays whereabouts-unknown reviews."""
+"""The review service's composition root: builds everything once; nothing connects until the app starts."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,11 +8,10 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
-from contracts import topics
-from contracts.events.case_v1 import CaseEscalated
 from contracts.events.review_v1 import ReviewDecided
 from services.review.adapters.tables import metadata
-from services.review.service import ReviewService
+from services.review.entrypoints import kafka
+from services.review.service_layer.reviews import ReviewService
 from services.review.settings import ReviewSettings
 
 TITLE = "CME review"
@@ -20,22 +20,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (ReviewDecided,)
 
 
-def build(settings: ReviewSettings, tracer_provider: TracerProvider | None = None) -> ServiceRuntime:
+@dataclass(frozen=True)
+class Components:
+    runtime: ServiceRuntime
+    service: ReviewService
+
+
+def build(settings: ReviewSettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = ReviewService(runtime.outbox)
-    runtime.consumers.subscribe(
-        topics.CASE_LIFECYCLE,
-        [CaseEscalated],
-        service.on_case_escalated,
-        description="Case lifecycle events; reviews Missing Mondays escalations",
-    )
-    return runtime
+    kafka.subscribe(runtime.consumers, service)
+    return Components(runtime, service)
 
 
 def create_app(settings: ReviewSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
-    runtime = build(settings or ReviewSettings(), tracer_provider)
-    return runtime.http_app(TITLE, DESCRIPTION)
+    return build(settings or ReviewSettings(), tracer_provider).runtime.http_app(TITLE, DESCRIPTION)
 
 
 def asyncapi_app() -> FastStream:
-    return build(ReviewSettings()).faststream_app(TITLE, DESCRIPTION)
+    return build(ReviewSettings()).runtime.faststream_app(TITLE, DESCRIPTION)

@@ -1,5 +1,6 @@
-"""The triage service: decides what each referral means and how urgent it is."""
+"""The triage service's composition root: builds everything once; nothing connects until the app starts."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,13 +8,13 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
-from contracts import topics
-from contracts.events.referral_v1 import ReferralReceived
 from contracts.events.triage_v1 import TriageDecided
 from services.triage.adapters.tables import metadata
+from services.triage.adapters.watches import WatchRepository
 from services.triage.domain.calendar import SchoolCalendar
 from services.triage.domain.rules import RuleOverrides
-from services.triage.service import TriageService
+from services.triage.entrypoints import kafka
+from services.triage.service_layer.triage import TriageService
 from services.triage.settings import TriageSettings
 
 TITLE = "CME triage"
@@ -22,9 +23,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (TriageDecided,)
 
 
-def build(
-    settings: TriageSettings, tracer_provider: TracerProvider | None = None
-) -> tuple[ServiceRuntime, TriageService]:
+@dataclass(frozen=True)
+class Components:
+    runtime: ServiceRuntime
+    service: TriageService
+
+
+def build(settings: TriageSettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = TriageService(
         runtime.outbox,
@@ -34,21 +39,15 @@ def build(
             joiner_watch_school_days=settings.joiner_watch_school_days,
             cme_enquiry_due_school_days=settings.cme_enquiry_due_school_days,
         ),
+        WatchRepository(),
     )
-    runtime.consumers.subscribe(
-        topics.REFERRAL_RECEIVED,
-        [ReferralReceived],
-        service.on_referral_received,
-        description="Normalised referrals about one child; each gets one decision",
-    )
-    return runtime, service
+    kafka.subscribe(runtime.consumers, service)
+    return Components(runtime, service)
 
 
 def create_app(settings: TriageSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
-    runtime, _ = build(settings or TriageSettings(), tracer_provider)
-    return runtime.http_app(TITLE, DESCRIPTION)
+    return build(settings or TriageSettings(), tracer_provider).runtime.http_app(TITLE, DESCRIPTION)
 
 
 def asyncapi_app() -> FastStream:
-    runtime, _ = build(TriageSettings())
-    return runtime.faststream_app(TITLE, DESCRIPTION)
+    return build(TriageSettings()).runtime.faststream_app(TITLE, DESCRIPTION)

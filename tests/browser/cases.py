@@ -23,7 +23,7 @@ from services.casework.domain.case import Case
 from services.casework.domain.checklist import STANDARD_CHECKS, WHEREABOUTS_UNKNOWN_CHECKS, CheckType
 from services.casework.domain.records import CaseFlags, ChildSummary
 from services.casework.domain.vocabulary import CheckStatus, ContactMethod, ContactResult, Priority, Track
-from services.casework.service import CaseworkService
+from services.casework.service_layer.cases import CaseworkService
 from services.casework.settings import CaseworkSettings
 
 SCHOOL = School(establishment_id="8852001", name="Brackenfold Primary School (demo)")
@@ -120,7 +120,8 @@ async def case_factory(environment: Mapping[str, str]) -> AsyncIterator[CaseFact
         start_consumers=False,
         log_level="WARNING",
     )
-    runtime, service = build(settings)
+    components = build(settings)
+    runtime, service = components.runtime, components.service
     try:
         yield CaseFactory(service, runtime.session_factory)
     finally:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from services.casework.demo import DEMO_USERS
 from services.casework.domain.access import Role
+from services.casework.entrypoints.demo import DEMO_USERS
 from tests.browser.cases import CaseFactory, case_factory
 from tests.browser.pages import SignInPage
 from tests.browser.support import (

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page
 
-from services.casework.demo import DEMO_USERS, DemoUser
 from services.casework.domain.access import Role
+from services.casework.entrypoints.demo import DEMO_USERS, DemoUser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CME_TEST_ARTIFACTS", ROOT / "test-artifacts"))

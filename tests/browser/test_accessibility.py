@@ -19,10 +19,10 @@ from playwright.async_api import Page, expect
 
 from services.casework.adapters.accounts import User
 from services.casework.app import create_app
-from services.casework.demo import OFFICER
 from services.casework.domain.access import Role
+from services.casework.entrypoints.demo import OFFICER
+from services.casework.entrypoints.web.security import AccessRule, Audience
 from services.casework.settings import CaseworkSettings
-from services.casework.web.security import AccessRule, Audience
 from tests.browser.cases import CaseFactory, OpenedCase, Stage
 from tests.browser.pages import FORBIDDEN_HEADING
 from tests.browser.support import AXE_REPORTS, OpenPage, SignedInPage

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import expect
 
-from services.casework.demo import OFFICER
 from services.casework.domain.access import Role
+from services.casework.entrypoints.demo import OFFICER
 from tests.browser.cases import CaseFactory, Stage
 from tests.browser.pages import (
     BasePage,

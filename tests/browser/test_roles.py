@@ -3,8 +3,8 @@
 import pytest
 from playwright.async_api import expect
 
-from services.casework.demo import ENGAGEMENT_MANAGER, OFFICER, SECOND_OFFICER
 from services.casework.domain.access import Role
+from services.casework.entrypoints.demo import ENGAGEMENT_MANAGER, OFFICER, SECOND_OFFICER
 from tests.browser.cases import CaseFactory, Stage
 from tests.browser.pages import FORBIDDEN_HEADING, BasePage, CaseListPage, CasePage, DashboardPage
 from tests.browser.support import Casework, SignedInPage

@@ -27,18 +27,18 @@ from stdnum.gb import upn as upn_check
 
 from contracts.events.common_v1 import Child, Safeguarding, School, SocialWorker
 from services.casework.adapters.accounts import Accounts, hash_password
+from services.casework.adapters.queries import Scope, unallocated_queue
 from services.casework.adapters.repository import CaseRepository, reference_for
 from services.casework.adapters.tables import audit_log, cases, outbox, timeline, users
 from services.casework.app import create_app
-from services.casework.demo import CASE_COUNT, DEMO_USERS, demo_id
 from services.casework.domain.access import Role
 from services.casework.domain.allocation import queue_order
 from services.casework.domain.case import Case
 from services.casework.domain.checklist import STANDARD_CHECKS, WHEREABOUTS_UNKNOWN_CHECKS, CheckType
 from services.casework.domain.records import CaseFlags, ChildSummary
 from services.casework.domain.vocabulary import CheckStatus, ContactMethod, ContactResult, Priority, Status, Track
-from services.casework.queries import Scope, unallocated_queue
-from services.casework.service import CaseworkService
+from services.casework.entrypoints.demo import CASE_COUNT, DEMO_USERS, demo_id
+from services.casework.service_layer.cases import CaseworkService
 from services.casework.settings import CaseworkSettings
 from tests.support.infrastructure import Infrastructure
 

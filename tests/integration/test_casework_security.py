@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from services.casework.adapters.accounts import account_key
 from services.casework.app import create_app
 from services.casework.domain.access import Role
-from services.casework.web.auth_routes import safe_next
+from services.casework.entrypoints.web.auth_routes import safe_next
 from tests.integration.casework_security_support import (
     PASSWORD,
     AppUser,

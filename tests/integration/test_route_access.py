@@ -20,7 +20,7 @@ from starlette.routing import Mount
 
 from services.casework.adapters.accounts import Accounts, User
 from services.casework.domain.access import Role
-from services.casework.web.security import AccessRule, Audience, GuardedRouter
+from services.casework.entrypoints.web.security import AccessRule, Audience, GuardedRouter
 from tests.integration.casework_security_support import (
     AppUser,
     add_case,

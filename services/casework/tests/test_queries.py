@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects import postgresql
 
-from services.casework.domain.vocabulary import Priority, Track
-from services.casework.queries import (
+from services.casework.adapters.queries import (
     ALL,
     OPEN,
     UNALLOCATED,
@@ -22,6 +21,7 @@ from services.casework.queries import (
     parse_search,
     search_condition,
 )
+from services.casework.domain.vocabulary import Priority, Track
 
 TODAY = date(2026, 11, 27)
 

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from services.casework.adapters.queries import CasePage, Sort, SortKey, TimelineEntry
 from services.casework.domain.access import Actor, Role
 from services.casework.domain.case import Case
 from services.casework.domain.checklist import STANDARD_CHECKS, WHEREABOUTS_UNKNOWN_CHECKS, CheckGroup, CheckType
@@ -18,10 +19,7 @@ from services.casework.domain.vocabulary import (
     EscalationKind,
     Status,
 )
-from services.casework.officer_actions import CheckEntry, ClosureEntry, EscalationEntry
-from services.casework.queries import CasePage, Sort, SortKey, TimelineEntry
-from services.casework.tests import factories
-from services.casework.web.pages_actions import (
+from services.casework.entrypoints.web.pages_actions import (
     check_choices,
     missing_mondays_problems,
     read_allocation,
@@ -32,14 +30,14 @@ from services.casework.web.pages_actions import (
     read_note,
     result_hint,
 )
-from services.casework.web.pages_cases import (
+from services.casework.entrypoints.web.pages_cases import (
     available_actions,
     checklist_groups,
     checklist_progress,
     people_on,
     timeline_text,
 )
-from services.casework.web.pages_common import (
+from services.casework.entrypoints.web.pages_common import (
     actor_name,
     date_error,
     date_only,
@@ -49,6 +47,8 @@ from services.casework.web.pages_common import (
     plain_message,
     sort_header,
 )
+from services.casework.service_layer.officer_actions import CheckEntry, ClosureEntry, EscalationEntry
+from services.casework.tests import factories
 
 TODAY = date(2026, 11, 27)
 

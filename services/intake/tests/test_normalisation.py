@@ -7,7 +7,7 @@ import pytest
 from contracts.events.common_v1 import Address, OrganisationType
 from contracts.events.referral_v1 import ReferralKind, ReferralReceived
 from services.intake.domain.ctf import CtfAddress, CtfHeader, CtfPupil
-from services.intake.normalisation import (
+from services.intake.service_layer.normalisation import (
     ctf_child,
     ctf_referral,
     ctf_school,

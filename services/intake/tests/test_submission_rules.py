@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from contracts.events.intake_v1 import JoinerSubmitted, Problem, Submission
 from services.intake.domain.schools import load_establishments_csv
-from services.intake.submission_rules import Clock, SubmissionRules, submission_problems, submitted_on
+from services.intake.service_layer.submission_rules import Clock, SubmissionRules, submission_problems, submitted_on
 from services.intake.tests import submissions
 from services.intake.tests.submissions import NOW, child
 

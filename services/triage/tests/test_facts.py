@@ -30,7 +30,7 @@ from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
 from services.triage.domain.decision import Priority, ReferralFacts, ReferralKind
 from services.triage.domain.rules import RuleOverrides, Track
 from services.triage.domain.vulnerability import Vulnerability
-from services.triage.service import TriageService, facts_from
+from services.triage.service_layer.triage import TriageService, facts_from
 
 REFERRED = date(2025, 11, 3)  # a Monday
 OF_SCHOOL_AGE = date(2014, 5, 10)

@@ -1,0 +1,44 @@
+"""In-memory stand-ins for the runtime's ports, for fast service-layer tests (never for integration tests)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+from cme_runtime.outbox import EventOutbox, UndeclaredEvent
+from contracts.base import Event
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    event: Event
+    key: str
+    subject: str | None
+    event_id: UUID
+
+
+@dataclass
+class RecordingOutbox(EventOutbox):
+    """Keeps what a use case published, in order, and refuses undeclared event types as the real outbox does."""
+
+    declared: frozenset[str] = frozenset()
+    published: list[PublishedEvent] = field(default_factory=list)
+
+    async def add(
+        self,
+        session: Any,
+        event: Event,
+        *,
+        key: str | UUID,
+        subject: str | UUID | None = None,
+        event_id: UUID | None = None,
+    ) -> UUID:
+        if self.declared and event.event_type not in self.declared:
+            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declares it publishes")
+        event_id = event_id or uuid4()
+        self.published.append(
+            PublishedEvent(event, str(key), str(subject) if subject is not None else None, event_id)
+        )
+        return event_id
+
+    def of_type(self, event_type: type[Event]) -> list[Event]:
+        return [each.event for each in self.published if isinstance(each.event, event_type)]

@@ -1,0 +1,253 @@
+"""Officers' changes to a case, from the officers' UI.
+
+Each command, inside the caller's transaction: takes the child's lock and reads the case; checks the user may
+make the change (App. E permissions, and officers only on their own and their team's cases); refuses if the
+case changed since the officer read it; applies the domain command; saves the case with its timeline entries
+and outbox events (`CaseworkService.commit_changes`); and appends an audit entry. A `DomainError` or
+`ConcurrentChange` leaves nothing changed once the caller rolls back. Reading a case for a page (`view`) is
+audited as well, and so is a refused view or change.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cme_runtime.clock import Clock, utc_now
+from services.casework.adapters.accounts import Accounts, User
+from services.casework.adapters.audit import AuditLog
+from services.casework.adapters.queries import team_of
+from services.casework.adapters.repository import ConcurrentChange
+from services.casework.domain.access import Permission, Role, can_view_case
+from services.casework.domain.audit import JsonScalar
+from services.casework.domain.case import Case
+from services.casework.domain.checklist import CheckType
+from services.casework.domain.errors import InvalidRecord
+from services.casework.domain.records import ClosureDetails
+from services.casework.domain.vocabulary import (
+    CheckStatus,
+    ClosureReason,
+    ContactMethod,
+    ContactResult,
+    EscalationKind,
+    Status,
+)
+from services.casework.service_layer.cases import CaseworkService
+
+
+class CaseNotFound(LookupError):
+    """No case has that id."""
+
+
+class NotPermitted(PermissionError):
+    """The user may not see or change this case. The message is safe to show: it names no child."""
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    check: CheckType
+    status: CheckStatus
+    on: date
+    outcome: str
+    note: str
+    school_safeguarding_concern: bool | None = None
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    method: ContactMethod
+    result: ContactResult
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class EscalationEntry:
+    kind: EscalationKind
+    note: str
+    cme_score: int | None = None
+    safeguarding_score: int | None = None
+
+
+@dataclass(frozen=True)
+class ClosureEntry:
+    reason: ClosureReason
+    details: ClosureDetails
+
+
+class OfficerActions:
+    def __init__(
+        self,
+        service: CaseworkService,
+        accounts: Accounts,
+        audit: AuditLog,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.service = service
+        self.repository = service.repository
+        self.accounts = accounts
+        self.audit = audit
+        self.clock = clock
+
+    # ------------------------------------------------------------------ reading
+
+    async def view(self, session: AsyncSession, user: User, case_id: str, page: str) -> Case:
+        """Read a case for a page that shows it, and audit the view (refused views are audited too)."""
+        case = await self.repository.get(session, case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        if not await self.may_view(session, user, case):
+            await self._audit(session, user, "case.view_refused", case_id, {"page": page})
+            raise NotPermitted("You can only see cases allocated to you or to your team")
+        await self._audit(session, user, "case.viewed", case_id, {"page": page})
+        return case
+
+    async def may_view(self, session: AsyncSession, user: User, case: Case) -> bool:
+        return can_view_case(user.actor, case.officer_id, await team_of(session, case.officer_id))
+
+    # ------------------------------------------------------------------ changes
+
+    async def allocate(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, officer_id: str
+    ) -> Case:
+        officer = await self.accounts.get(session, officer_id)
+        if officer is None or Role.CME_OFFICER not in officer.roles:
+            raise InvalidRecord("the case can only be allocated to an active CME officer")
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.ALLOCATE,
+            action="case.allocated",
+            apply=lambda case, at: case.allocate(officer_id, user.user_id, at),
+            details={"officer_id": officer_id},
+        )
+
+    async def record_check(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: CheckEntry
+    ) -> Case:
+        def apply(case: Case, at: datetime) -> None:
+            case.record_check(
+                entry.check,
+                entry.status,
+                on=entry.on,
+                officer_id=user.user_id,
+                officer_initials=user.initials,
+                outcome=entry.outcome,
+                note=entry.note,
+                at=at,
+                school_safeguarding_concern=entry.school_safeguarding_concern,
+            )
+
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CHECK,
+            action="case.check_recorded",
+            apply=apply,
+            details={"check": entry.check.value, "status": entry.status.value},
+        )
+
+    async def record_contact(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: ContactEntry
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CONTACT,
+            action="case.contact_recorded",
+            apply=lambda case, _: case.record_contact(entry.method, entry.at, user.user_id, entry.result, entry.note),
+            details={"method": entry.method.value, "result": entry.result.value},
+        )
+
+    async def add_note(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, text: str
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.ADD_NOTE,
+            action="case.note_added",
+            apply=lambda case, at: case.add_note(text, user.user_id, at),
+            details=None,
+        )
+
+    async def escalate(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: EscalationEntry
+    ) -> Case:
+        def apply(case: Case, at: datetime) -> None:
+            case.escalate(
+                entry.kind,
+                user.user_id,
+                at,
+                cme_score=entry.cme_score,
+                safeguarding_score=entry.safeguarding_score,
+                note=entry.note,
+            )
+
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.ESCALATE,
+            action="case.escalated",
+            apply=apply,
+            details={"kind": entry.kind.value},
+        )
+
+    async def liaise_with_social_worker(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, note: str
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CONTACT,
+            action="case.social_worker_liaised",
+            apply=lambda case, at: case.liaise_with_social_worker(at, user.user_id, note),
+            details=None,
+        )
+
+    async def close(
+        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: ClosureEntry
+    ) -> Case:
+        """Close the case, or record the outcome and wait when another authority has still to acknowledge."""
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CLOSE_CASE,
+            action=lambda case: "case.closed" if case.status is Status.CLOSED else "case.outcome_recorded",
+            apply=lambda case, at: case.close(entry.reason, user.user_id, at, entry.details),
+            details={"reason": entry.reason.value},
+        )
+
+    async def _change(
+        self,
+        session: AsyncSession,
+        user: User,
+        case_id: str,
+        expected_version: int | None,
+        *,
+        permission: Permission,
+        action: str | Callable[[Case], str],
+        apply: Callable[[Case, datetime], object],
+        details: Mapping[str, JsonScalar] | None,
+    ) -> Case:
+        if not user.actor.may(permission):
+            raise NotPermitted("You do not have permission to do this")
+        child_id = await self.repository.child_of(session, case_id)
+        if child_id is None:
+            raise CaseNotFound(case_id)
+        await self.repository.lock_child(session, child_id)
+        case = await self.repository.get(session, case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        if not await self.may_view(session, user, case):
+            # Refusals are audited too; the caller commits them (web.pages_common.case_transaction).
+            await self._audit(session, user, "case.change_refused", case_id, {"permission": permission.value})
+            raise NotPermitted("You can only change cases allocated to you or to your team")
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrentChange(case_id)
+        version = case.version
+        apply(case, self.clock())
+        await self.service.commit_changes(session, case, version)
+        await self._audit(session, user, action if isinstance(action, str) else action(case), case_id, details)
+        return case
+
+    async def _audit(
+        self, session: AsyncSession, user: User, action: str, case_id: str, details: Mapping[str, JsonScalar] | None
+    ) -> None:
+        await self.audit.record(
+            session, actor_id=user.user_id, action=action, record_type="case", record_id=case_id, details=details
+        )

@@ -1,0 +1,16 @@
+"""What intake receives from Kafka: the same submissions as the HTTP API, one topic per form."""
+
+from cme_runtime.messaging import Consumers
+from contracts.events.intake_v1 import SUBMISSION_TYPES
+from services.intake.service_layer.submissions import IntakeService
+
+
+def subscribe(consumers: Consumers, service: IntakeService) -> None:
+    consumers.subscribe(
+        [model.topic for model in SUBMISSION_TYPES],
+        SUBMISSION_TYPES,
+        service.on_submission,
+        description="Returns and referrals published by upstream systems, one topic per form; "
+        "the same rules as the HTTP API.",
+        name="submissions",
+    )

@@ -1,0 +1,496 @@
+"""Intake's service layer: validate a submission, resolve the child, and turn it into a referral or a rejection.
+
+A rejection never creates or changes a child or a referral: it is recorded against the submission id and
+published as `cme.intake.rejected.v1`. The same submission id received again gives the first outcome again.
+
+A CTF file feeds the child register: each readable pupil is resolved to a child (added, or brought up to
+date), and each unreadable one is rejected on its own, as submission `<file id>#<index>`, while the others are
+kept. A bulk feed is not a referral by itself (DOMAIN.md), so a pupil becomes a `ctf_bulk` referral only when
+the child is already known to CME work through another referral: that is what reconciliation needs, without a
+no-action triage decision for every pupil of every school's file.
+"""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import exists, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cme_runtime.logging import get_logger
+from cme_runtime.outbox import Outbox
+from contracts.envelope import CloudEventAttributes
+from contracts.events.intake_v1 import CtfFileSubmitted, Problem, Submission, SubmissionRejected
+from contracts.events.referral_v1 import ReferralKind, ReferralReceived
+from services.intake.adapters.register import ChildRegister, RegisterResolution
+from services.intake.adapters.tables import ctf_files, merges, referrals, submissions
+from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, parse_ctf
+from services.intake.service_layer.normalisation import (
+    ctf_child,
+    ctf_referral,
+    ctf_school,
+    person_record,
+    referral_for,
+    submission_person,
+    submission_type_of,
+)
+from services.intake.service_layer.submission_rules import LONDON, SubmissionRules, submission_problems
+
+log = get_logger(__name__)
+
+CTF = "ctf"
+# What an update's `updates_submission_id` must name, by submission type, in a school administrator's words.
+_UPDATABLE = {"absence": "absence return", "part_time_timetable": "part-time timetable notification"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool
+    submission_id: str | None
+    referral_id: UUID | None = None
+    child_id: UUID | None = None
+    problems: tuple[Problem, ...] = ()
+    duplicate: bool = False
+    identity_decision: str | None = None
+
+
+@dataclass(frozen=True)
+class CtfPupilProblem:
+    """One problem with one pupil of a CTF file; `index` is the pupil's 0-based position in the file."""
+
+    index: int
+    line: int | None
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CtfOutcome:
+    """A CTF file's outcome. `accepted` is about the file as a whole; `problems` then lists file-level ones."""
+
+    accepted: bool
+    submission_id: str | None
+    pupils: int = 0
+    accepted_pupils: int = 0
+    rejected_pupils: int = 0
+    pupil_problems: tuple[CtfPupilProblem, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    duplicate: bool = False
+
+
+def pupil_submission_id(file_submission_id: str, index: int) -> str:
+    return f"{file_submission_id}#{index}"
+
+
+def _by_pupil(problems: Sequence[CtfPupilProblem]) -> dict[int, list[CtfPupilProblem]]:
+    grouped: dict[int, list[CtfPupilProblem]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.index, []).append(problem)
+    return grouped
+
+
+class IntakeService:
+    def __init__(
+        self,
+        outbox: Outbox,
+        register: ChildRegister,
+        rules: SubmissionRules,
+        ctf_max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.outbox = outbox
+        self.register = register
+        self.rules = rules
+        self.ctf_max_bytes = ctf_max_bytes
+
+    async def submit(
+        self, session: AsyncSession, submission: Submission, channel: str, client: str | None = None
+    ) -> Outcome:
+        """Any submission but a CTF file (see `submit_ctf`): a referral about one resolved child, or a rejection
+        listing every problem."""
+        if isinstance(submission, CtfFileSubmitted):
+            raise TypeError("CTF files go through submit_ctf")
+        previous = await self._previous_outcome(session, submission.submission_id)
+        if previous is not None:
+            return previous
+        problems = [*submission_problems(submission, self.rules), *await self._update_problems(session, submission)]
+        if problems:
+            return await self.reject(
+                session, problems, submission.submission_id, submission_type_of(submission), channel, client=client
+            )
+        referral_id = uuid4()
+        received_at = datetime.now(UTC)
+        resolution = await self.register.resolve(
+            session,
+            submission_person(submission),
+            submission_id=submission.submission_id,
+            referral_id=referral_id,
+        )
+        await session.execute(
+            submissions.insert().values(
+                submission_id=submission.submission_id,
+                submission_type=submission_type_of(submission),
+                channel=channel,
+                received_at=received_at,
+                status="accepted",
+                referral_id=referral_id,
+                child_id=resolution.child_id,
+                client=client,
+                updates_submission_id=getattr(submission, "updates_submission_id", None),
+            )
+        )
+        referral = referral_for(
+            submission,
+            referral_id=referral_id,
+            child_id=resolution.child_id,
+            received_at=received_at,
+            identity_decision=resolution.decision,
+            identity_review_id=resolution.review_id,
+            sibling_child_ids=resolution.sibling_child_ids,
+        )
+        await self._record_referral(session, referral, resolution)
+        log.info(
+            "submission accepted",
+            submission_id=submission.submission_id,
+            submission_type=submission_type_of(submission),
+            referral_id=str(referral_id),
+            child_id=str(resolution.child_id),
+            identity_decision=resolution.decision,
+            channel=channel,
+        )
+        return Outcome(
+            True,
+            submission.submission_id,
+            referral_id,
+            resolution.child_id,
+            identity_decision=resolution.decision,
+        )
+
+    async def _record_referral(
+        self, session: AsyncSession, referral: ReferralReceived, resolution: RegisterResolution
+    ) -> None:
+        await session.execute(
+            referrals.insert().values(
+                referral_id=referral.referral_id,
+                child_id=referral.child_id,
+                submission_id=referral.submission_id,
+                kind=referral.kind.value,
+                match_decision=resolution.decision,
+                match_score=resolution.score,
+                match_reasons=list(resolution.reasons),
+                received_at=referral.received_at,
+            )
+        )
+        await self.outbox.add(session, referral, key=referral.child_id, subject=referral.referral_id)
+
+    async def _update_problems(self, session: AsyncSession, submission: Submission) -> list[Problem]:
+        """An update must name a submission of the same type that intake accepted."""
+        target = getattr(submission, "updates_submission_id", None)
+        if target is None:
+            return []
+        label = _UPDATABLE[submission_type_of(submission)]
+        row = (
+            (await session.execute(select(submissions).where(submissions.c.submission_id == target))).mappings().first()
+        )
+        if (
+            target != submission.submission_id
+            and row is not None
+            and row["status"] == "accepted"
+            and row["submission_type"] == submission_type_of(submission)
+        ):
+            return []
+        return [
+            Problem(
+                field="updates_submission_id",
+                message=f"Enter the submission ID of the {label} this updates. No accepted {label} has that ID",
+            )
+        ]
+
+    async def reject(
+        self,
+        session: AsyncSession,
+        problems: Sequence[Problem],
+        submission_id: str | None,
+        submission_type: str | None,
+        channel: str,
+        *,
+        client: str | None = None,
+    ) -> Outcome:
+        rejected_at = datetime.now(UTC)
+        if submission_id is not None:
+            await session.execute(
+                insert(submissions)
+                .values(
+                    submission_id=submission_id,
+                    submission_type=submission_type or "unknown",
+                    channel=channel,
+                    received_at=rejected_at,
+                    status="rejected",
+                    problems=[problem.model_dump() for problem in problems],
+                    client=client,
+                )
+                .on_conflict_do_nothing()
+            )
+        await self._publish_rejection(session, problems, submission_id, submission_type, rejected_at)
+        log.info(
+            "submission rejected",
+            submission_id=submission_id,
+            submission_type=submission_type,
+            problem_fields=[problem.field for problem in problems],
+            channel=channel,
+        )
+        return Outcome(False, submission_id, problems=tuple(problems))
+
+    async def _publish_rejection(
+        self,
+        session: AsyncSession,
+        problems: Sequence[Problem],
+        submission_id: str | None,
+        submission_type: str | None,
+        rejected_at: datetime,
+    ) -> None:
+        await self.outbox.add(
+            session,
+            SubmissionRejected(
+                submission_id=submission_id,
+                submission_type=submission_type,
+                rejected_at=rejected_at,
+                problems=tuple(problems),
+            ),
+            key=submission_id or str(uuid4()),
+            subject=submission_id,
+        )
+
+    async def submit_ctf(
+        self, session: AsyncSession, submission_id: str, content: bytes, channel: str, client: str | None = None
+    ) -> CtfOutcome:
+        """A CTF file: every readable pupil updates the register, every unreadable one is rejected on its own.
+        A file that cannot be read as a CTF at all (too large, not XML, a DOCTYPE, not a CTF) is rejected whole
+        and nothing else happens."""
+        previous = await self._previous_ctf_outcome(session, submission_id)
+        if previous is not None:
+            return previous
+        try:
+            parsed = parse_ctf(content, max_bytes=self.ctf_max_bytes)
+        except CtfFileError as error:
+            refused = await self.reject(
+                session, [Problem(field="file", message=str(error))], submission_id, CTF, channel, client=client
+            )
+            return CtfOutcome(False, submission_id, problems=refused.problems)
+        received_at = datetime.now(UTC)
+        await session.execute(
+            submissions.insert().values(
+                submission_id=submission_id,
+                submission_type=CTF,
+                channel=channel,
+                received_at=received_at,
+                status="accepted",
+                client=client,
+            )
+        )
+        pupil_rows, pupil_referrals, problems = await self._ctf_pupils(
+            session,
+            parsed=parsed,
+            submission_id=submission_id,
+            channel=channel,
+            client=client,
+            received_at=received_at,
+        )
+        if pupil_rows:
+            await session.execute(submissions.insert(), pupil_rows)
+        for referral, resolution in pupil_referrals:
+            await self._record_referral(session, referral, resolution)
+        rejected = _by_pupil(problems)
+        for index, pupil_problems in rejected.items():
+            await self._publish_rejection(
+                session,
+                [Problem(field=problem.field, message=problem.message) for problem in pupil_problems],
+                pupil_submission_id(submission_id, index),
+                CTF,
+                received_at,
+            )
+        header = parsed.header
+        file_time = header.date_time if header.date_time.tzinfo else header.date_time.replace(tzinfo=LONDON)
+        outcome = CtfOutcome(
+            True,
+            submission_id,
+            pupils=len(pupil_rows),
+            accepted_pupils=len(pupil_rows) - len(rejected),
+            rejected_pupils=len(rejected),
+            pupil_problems=tuple(problems),
+        )
+        await session.execute(
+            ctf_files.insert().values(
+                submission_id=submission_id,
+                file_date_time=file_time,
+                source_school_id=ctf_school(header.source_la, header.source_estab),
+                destination_school_id=ctf_school(header.dest_la, header.dest_estab),
+                lost_pupil_file=header.is_lost_pupil_file,
+                pupils=outcome.pupils,
+                accepted=outcome.accepted_pupils,
+                rejected=outcome.rejected_pupils,
+                problems=[asdict(problem) for problem in problems],
+                received_at=received_at,
+            )
+        )
+        log.info(
+            "ctf file processed",
+            submission_id=submission_id,
+            pupils=outcome.pupils,
+            accepted=outcome.accepted_pupils,
+            rejected=outcome.rejected_pupils,
+            referrals=len(pupil_referrals),
+            channel=channel,
+        )
+        return outcome
+
+    async def _ctf_pupils(
+        self,
+        session: AsyncSession,
+        *,
+        parsed: CtfParseResult,
+        submission_id: str,
+        channel: str,
+        client: str | None,
+        received_at: datetime,
+    ) -> tuple[list[dict[str, Any]], list[tuple[ReferralReceived, RegisterResolution]], list[CtfPupilProblem]]:
+        """A submissions row per pupil, the referrals to record, and every pupil's problems, by position."""
+        problems = [
+            CtfPupilProblem(unreadable.index, unreadable.line, problem.field, problem.message)
+            for unreadable in parsed.problems
+            for problem in unreadable.problems
+        ]
+        unreadable_indexes = {unreadable.index for unreadable in parsed.problems}
+        readable_indexes = [
+            index for index in range(len(parsed.pupils) + len(parsed.problems)) if index not in unreadable_indexes
+        ]
+        rows: list[dict[str, Any]] = []
+        pupil_referrals: list[tuple[ReferralReceived, RegisterResolution]] = []
+
+        def row(index: int, status: str, **values: Any) -> dict[str, Any]:
+            return {
+                "submission_id": pupil_submission_id(submission_id, index),
+                "submission_type": CTF,
+                "channel": channel,
+                "received_at": received_at,
+                "status": status,
+                "client": client,
+                "part_of": submission_id,
+                "problems": [],
+                "referral_id": None,
+                "child_id": None,
+            } | values
+
+        for index, pupil in zip(readable_indexes, parsed.pupils, strict=True):
+            child, child_problems = ctf_child(pupil)
+            if child is None:
+                problems += [CtfPupilProblem(index, None, problem.field, problem.message) for problem in child_problems]
+                continue
+            pupil_id = pupil_submission_id(submission_id, index)
+            resolution = await self.register.resolve(
+                session, person_record(child), submission_id=pupil_id, referral_id=None
+            )
+            referral_id: UUID | None = None
+            if await self._known_to_cme_work(session, resolution.child_id):
+                referral_id = uuid4()
+                referral = ctf_referral(
+                    parsed.header,
+                    pupil,
+                    child,
+                    submission_id=pupil_id,
+                    referral_id=referral_id,
+                    child_id=resolution.child_id,
+                    received_at=received_at,
+                    identity_decision=resolution.decision,
+                    sibling_child_ids=resolution.sibling_child_ids,
+                )
+                pupil_referrals.append((referral, resolution))
+            rows.append(row(index, "accepted", referral_id=referral_id, child_id=resolution.child_id))
+        problems.sort(key=lambda problem: problem.index)
+        for index, pupil_problems in _by_pupil(problems).items():
+            found = [{"field": problem.field, "message": problem.message} for problem in pupil_problems]
+            rows.append(row(index, "rejected", problems=found))
+        return rows, pupil_referrals, problems
+
+    async def _known_to_cme_work(self, session: AsyncSession, child_id: UUID) -> bool:
+        """Whether any referral other than a bulk feed is about this child (or a child merged into it)."""
+        reversal = merges.alias("reversal")
+        merged_in = select(merges.c.merged_child_id).where(
+            merges.c.action == "merge",
+            merges.c.surviving_child_id == child_id,
+            ~exists().where(reversal.c.reverses_merge_id == merges.c.merge_id),
+        )
+        known = exists().where(
+            referrals.c.kind != ReferralKind.CTF_BULK.value,
+            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(merged_in)),
+        )
+        return bool((await session.execute(select(known))).scalar())
+
+    async def on_submission(
+        self, session: AsyncSession, attributes: CloudEventAttributes, submission: Submission
+    ) -> None:
+        """A submission published by an upstream system: the same rules and outcomes as the HTTP API."""
+        if isinstance(submission, CtfFileSubmitted):
+            await self.submit_ctf(session, submission.submission_id, submission.content.encode(), channel="kafka")
+        else:
+            await self.submit(session, submission, channel="kafka")
+
+    async def _lock_submission(self, session: AsyncSession, submission_id: str) -> dict[str, Any] | None:
+        # Serialises concurrent deliveries of one submission: the second waits, then sees the first's outcome.
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": submission_id})
+        row = (
+            (await session.execute(select(submissions).where(submissions.c.submission_id == submission_id)))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    async def _previous_outcome(self, session: AsyncSession, submission_id: str) -> Outcome | None:
+        row = await self._lock_submission(session, submission_id)
+        if row is None:
+            return None
+        problems = tuple(Problem.model_validate(problem) for problem in row["problems"])
+        decision = None
+        if row["referral_id"] is not None:
+            decision = (
+                await session.execute(
+                    select(referrals.c.match_decision).where(referrals.c.referral_id == row["referral_id"])
+                )
+            ).scalar()
+        return Outcome(
+            row["status"] == "accepted",
+            submission_id,
+            row["referral_id"],
+            row["child_id"],
+            problems,
+            duplicate=True,
+            identity_decision=decision,
+        )
+
+    async def _previous_ctf_outcome(self, session: AsyncSession, submission_id: str) -> CtfOutcome | None:
+        row = await self._lock_submission(session, submission_id)
+        if row is None:
+            return None
+        if row["status"] != "accepted":
+            problems = tuple(Problem.model_validate(problem) for problem in row["problems"])
+            return CtfOutcome(False, submission_id, problems=problems, duplicate=True)
+        file = (
+            (await session.execute(select(ctf_files).where(ctf_files.c.submission_id == submission_id)))
+            .mappings()
+            .first()
+        )
+        if file is None:
+            # The id names a submission of another type: reusing it for a file is the sender's mistake.
+            message = "This submission ID was already used for a different submission. Send the file with a new ID"
+            return CtfOutcome(False, submission_id, problems=(Problem(field="submission_id", message=message),))
+        return CtfOutcome(
+            True,
+            submission_id,
+            pupils=file["pupils"],
+            accepted_pupils=file["accepted"],
+            rejected_pupils=file["rejected"],
+            pupil_problems=tuple(CtfPupilProblem(**problem) for problem in file["problems"]),
+            duplicate=True,
+        )
