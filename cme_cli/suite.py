@@ -5,7 +5,9 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-SERVICES = ("intake", "triage", "casework", "review", "notify")
+from cme_runtime.suite import SERVICE_NAMES
+
+SERVICES = SERVICE_NAMES
 
 
 @dataclass(frozen=True)

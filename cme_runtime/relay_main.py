@@ -21,15 +21,15 @@ from cme_runtime.kafka_security import aiokafka_options
 from cme_runtime.logging import configure_logging, get_logger
 from cme_runtime.relay import OutboxRelay, RelayTarget, asyncpg_dsn, new_producer
 from cme_runtime.settings import ServiceSettings
+from cme_runtime.suite import SERVICE_NAMES
 
 log = get_logger(__name__)
-SERVICES = ("intake", "triage", "casework", "review", "notify")
 
 
 class RelaySettings(ServiceSettings):
     service_name: str = "relay"
     http_port: int = 8005
-    relay_services: list[str] = Field(default=list(SERVICES))
+    relay_services: list[str] = Field(default=list(SERVICE_NAMES))
     relay_batch_size: int = 200
 
 

@@ -3,7 +3,8 @@
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI, Response
 from faststream import FastStream
@@ -28,6 +29,8 @@ from cme_runtime.telemetry import create_tracer_provider
 from contracts.base import Event
 
 log = get_logger(__name__)
+
+UseCases = TypeVar("UseCases")
 
 
 class ServiceRuntime:
@@ -133,3 +136,12 @@ class ServiceRuntime:
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@dataclass(frozen=True)
+class Components(Generic[UseCases]):
+    """What a service's composition root built for a service whose use cases are one object: its runtime and its
+    service layer. Services that build more (casework) declare their own."""
+
+    runtime: ServiceRuntime
+    service: UseCases

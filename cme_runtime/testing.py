@@ -1,11 +1,26 @@
 """In-memory stand-ins for the runtime's ports, for fast service-layer tests (never for integration tests)."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID, uuid4
 
+from cme_runtime.db import Transaction
 from cme_runtime.outbox import EventOutbox, UndeclaredEvent
 from contracts.base import Event
+
+# Use cases only hand their transaction on to their ports, and in-memory ports keep none: any object will do.
+TRANSACTION = cast(Transaction, object())
+
+
+class FixedClock:
+    """A clock that reads `now` until a test moves it on."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from cme_runtime.asyncapi import complete
+from cme_runtime.suite import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "asyncapi"
-SERVICES = ("intake", "triage", "casework", "review", "notify")
 
 
 def generate(service: str) -> str:
@@ -50,7 +50,7 @@ def generate(service: str) -> str:
 def main(check: bool) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     stale = []
-    for service in SERVICES:
+    for service in SERVICE_NAMES:
         text = generate(service)
         path = OUT / f"{service}.yaml"
         if check:

@@ -14,6 +14,7 @@ from cme_runtime.service import ServiceRuntime
 from contracts.events.intake_v1 import SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
 from services.intake.adapters.register import ChildRegister
+from services.intake.adapters.submissions import SqlAlchemySubmissionStore
 from services.intake.adapters.tables import metadata
 from services.intake.domain.schools import load_establishments_csv
 from services.intake.entrypoints import kafka
@@ -36,15 +37,18 @@ PUBLISHES = (ReferralReceived, SubmissionRejected)
 class Components:
     runtime: ServiceRuntime
     service: IntakeService
+    # The internal identity endpoints (match reviews, merges) work on the register directly.
+    register: ChildRegister
 
 
 def build(settings: IntakeSettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     rules = SubmissionRules(schools, settings.home_la_code, settings.max_leaving_days_ahead)
-    service = IntakeService(runtime.outbox, ChildRegister(), rules, settings.ctf_max_bytes)
+    register = ChildRegister()
+    service = IntakeService(runtime.outbox, register, SqlAlchemySubmissionStore(), rules, settings.ctf_max_bytes)
     kafka.subscribe(runtime.consumers, service)
-    return Components(runtime, service)
+    return Components(runtime, service, register)
 
 
 def _authentication(settings: IntakeSettings) -> str:
@@ -79,7 +83,7 @@ def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerPr
         scheme_name="InternalKey",
         description="A key for the internal identity endpoints (CME_INTAKE_ADMIN_KEYS).",
     )
-    add_routes(app, runtime, service, submitter_keys, admin_keys)
+    add_routes(app, runtime, service, components.register, submitter_keys=submitter_keys, admin_keys=admin_keys)
     return app
 
 

@@ -1,14 +1,15 @@
 """The notify service's composition root: builds everything once; nothing connects until the app starts."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
-from cme_runtime.service import ServiceRuntime
+from cme_runtime.clock import Clock, utc_now
+from cme_runtime.service import Components, ServiceRuntime
 from contracts.events.notify_v1 import MessageRecorded
+from services.notify.adapters.delivery_log import SqlDeliveryLog
 from services.notify.adapters.tables import metadata
 from services.notify.entrypoints import kafka
 from services.notify.service_layer.notifications import NotifyService
@@ -20,15 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (MessageRecorded,)
 
 
-@dataclass(frozen=True)
-class Components:
-    runtime: ServiceRuntime
-    service: NotifyService
-
-
-def build(settings: NotifySettings, tracer_provider: TracerProvider | None = None) -> Components:
+def build(
+    settings: NotifySettings, tracer_provider: TracerProvider | None = None, clock: Clock = utc_now
+) -> Components[NotifyService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
-    service = NotifyService(runtime.outbox, settings.authority_name)
+    service = NotifyService(runtime.outbox, SqlDeliveryLog(), settings.authority_name, clock)
     kafka.subscribe(runtime.consumers, service)
     return Components(runtime, service)
 

@@ -1,14 +1,15 @@
 """The review service's composition root: builds everything once; nothing connects until the app starts."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
-from cme_runtime.service import ServiceRuntime
+from cme_runtime.clock import Clock, utc_now
+from cme_runtime.service import Components, ServiceRuntime
 from contracts.events.review_v1 import ReviewDecided
+from services.review.adapters.repository import SqlReviewRepository
 from services.review.adapters.tables import metadata
 from services.review.entrypoints import kafka
 from services.review.service_layer.reviews import ReviewService
@@ -20,15 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (ReviewDecided,)
 
 
-@dataclass(frozen=True)
-class Components:
-    runtime: ServiceRuntime
-    service: ReviewService
-
-
-def build(settings: ReviewSettings, tracer_provider: TracerProvider | None = None) -> Components:
+def build(
+    settings: ReviewSettings, tracer_provider: TracerProvider | None = None, clock: Clock = utc_now
+) -> Components[ReviewService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
-    service = ReviewService(runtime.outbox)
+    service = ReviewService(runtime.outbox, SqlReviewRepository(), clock)
     kafka.subscribe(runtime.consumers, service)
     return Components(runtime, service)
 

@@ -1,16 +1,17 @@
 """The triage service's composition root: builds everything once; nothing connects until the app starts."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
-from cme_runtime.service import ServiceRuntime
+from cme_runtime.clock import Clock, utc_now
+from cme_runtime.service import Components, ServiceRuntime
 from contracts.events.triage_v1 import TriageDecided
+from services.triage.adapters.decisions import SqlDecisionRepository
 from services.triage.adapters.tables import metadata
-from services.triage.adapters.watches import WatchRepository
+from services.triage.adapters.watches import SqlWatchRepository
 from services.triage.domain.calendar import SchoolCalendar
 from services.triage.domain.rules import RuleOverrides
 from services.triage.entrypoints import kafka
@@ -23,13 +24,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLISHES = (TriageDecided,)
 
 
-@dataclass(frozen=True)
-class Components:
-    runtime: ServiceRuntime
-    service: TriageService
-
-
-def build(settings: TriageSettings, tracer_provider: TracerProvider | None = None) -> Components:
+def build(
+    settings: TriageSettings, tracer_provider: TracerProvider | None = None, clock: Clock = utc_now
+) -> Components[TriageService]:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     service = TriageService(
         runtime.outbox,
@@ -39,7 +36,9 @@ def build(settings: TriageSettings, tracer_provider: TracerProvider | None = Non
             joiner_watch_school_days=settings.joiner_watch_school_days,
             cme_enquiry_due_school_days=settings.cme_enquiry_due_school_days,
         ),
-        WatchRepository(),
+        decisions=SqlDecisionRepository(),
+        watches=SqlWatchRepository(),
+        clock=clock,
     )
     kafka.subscribe(runtime.consumers, service)
     return Components(runtime, service)

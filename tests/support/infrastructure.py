@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
+from cme_runtime.suite import SERVICE_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "triage", "casework", "review", "notify")
+SERVICES = SERVICE_NAMES
 
 
 @dataclass(frozen=True)

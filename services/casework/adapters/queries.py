@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.casework.adapters.tables import cases, timeline, users
@@ -542,3 +542,32 @@ async def case_id_for_reference(session: AsyncSession, reference: str) -> str | 
     query = select(cases.c.case_id).where(cases.c.reference == reference.strip().upper())
     case_id = (await session.execute(query)).scalar()
     return str(case_id) if case_id is not None else None
+
+
+async def api_case_list(
+    session: AsyncSession, scope: Scope, *, child_id: UUID | None, status: str | None, page: int, page_size: int
+) -> tuple[list[RowMapping], int]:
+    """One page of the JSON API's case list (whole rows, newest first) and how many cases match in all."""
+    query = select(cases).where(scope.condition())
+    if child_id is not None:
+        query = query.where(cases.c.child_id == child_id)
+    if status is not None:
+        query = query.where(cases.c.status == status)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        await session.execute(
+            query.order_by(cases.c.opened_at.desc(), cases.c.case_id).limit(page_size).offset((page - 1) * page_size)
+        )
+    ).mappings().all()
+    return list(rows), total
+
+
+async def case_row(session: AsyncSession, case_id: UUID) -> RowMapping | None:
+    return (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+
+
+async def timeline_rows(session: AsyncSession, case_id: UUID) -> list[RowMapping]:
+    rows = await session.execute(
+        select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.at, timeline.c.entry_id)
+    )
+    return list(rows.mappings().all())

@@ -13,14 +13,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cme_runtime.logging import get_logger
 from services.casework.adapters.accounts import Accounts, User
 from services.casework.adapters.audit import AuditedAction, AuditLog
-from services.casework.adapters.queries import scope_for, team_of
-from services.casework.adapters.tables import cases, timeline
+from services.casework.adapters.queries import api_case_list, case_row, scope_for, team_of, timeline_rows
 from services.casework.domain.access import Permission, can_view_case
 from services.casework.entrypoints.web.security import AccessRule, requires
 
@@ -124,22 +122,9 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
         page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> CaseList:
         async with session_factory.begin() as session:
-            query = select(cases).where((await scope_for(session, user.actor)).condition())
-            if child_id is not None:
-                query = query.where(cases.c.child_id == child_id)
-            if status is not None:
-                query = query.where(cases.c.status == status)
-            total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-            rows = (
-                (
-                    await session.execute(
-                        query.order_by(cases.c.opened_at.desc(), cases.c.case_id)
-                        .limit(page_size)
-                        .offset((page - 1) * page_size)
-                    )
-                )
-                .mappings()
-                .all()
+            rows, total = await api_case_list(
+                session, await scope_for(session, user.actor), child_id=child_id, status=status, page=page,
+                page_size=page_size,
             )
             await audit.record_many(session, [
                 AuditedAction(user.user_id, "case.list_viewed", "case", str(row["case_id"]), {"view": "api"})
@@ -152,7 +137,7 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
     @route("/cases/{case_id}", VIEW_CASES, response_model=CaseDetail, summary="Show one case with its timeline")
     async def show_case(user: Annotated[User, Depends(allowed(VIEW_CASES))], case_id: UUID) -> CaseDetail:
         async with session_factory.begin() as session:
-            row = (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+            row = await case_row(session, case_id)
             visible = row is not None and can_view_case(
                 user.actor, row["officer_id"], await team_of(session, row["officer_id"])
             )
@@ -162,17 +147,7 @@ def add_api_routes(app: FastAPI, session_factory: async_sessionmaker[AsyncSessio
             if row is None or not visible:
                 entries = None
             else:
-                entries = (
-                    (
-                        await session.execute(
-                            select(timeline)
-                            .where(timeline.c.case_id == case_id)
-                            .order_by(timeline.c.at, timeline.c.entry_id)
-                        )
-                    )
-                    .mappings()
-                    .all()
-                )
+                entries = await timeline_rows(session, case_id)
                 await audit.record(session, actor_id=user.user_id, action="case.viewed", record_type="case",
                                    record_id=str(case_id), details={"view": "api"})
         if row is None or entries is None:

@@ -2,10 +2,9 @@
 
 from uuid import UUID, uuid4
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cme_runtime.clock import Clock, utc_now
-from cme_runtime.outbox import Outbox
+from cme_runtime.db import Transaction
+from cme_runtime.outbox import EventOutbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events import case_v1
 from contracts.events.common_v1 import Child, Safeguarding, School
@@ -45,20 +44,19 @@ def case_flags(decision: TriageDecided) -> CaseFlags:
         whereabouts_unknown=decision.whereabouts_unknown,
         social_worker_name=worker.name if worker else None,
         social_worker_email=worker.email if worker else None,
-        joint_enquiries_required=bool(
-            decision.leaving_ground and decision.leaving_ground.code in {"9(1)(h)", "9(1)(i)", "8(1)(f)", "8(1)(h)"}
-        ),
+        # Triage decides which grounds need joint school and LA enquiries (the rule lives there, once).
+        joint_enquiries_required=decision.joint_enquiries_required,
     )
 
 
 class CaseworkService:
-    def __init__(self, outbox: Outbox, repository: CaseRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, outbox: EventOutbox, repository: CaseRepository, clock: Clock = utc_now) -> None:
         self.outbox = outbox
         self.repository = repository
         self.clock = clock
 
     async def on_triage_decided(
-        self, session: AsyncSession, attributes: CloudEventAttributes, decision: TriageDecided
+        self, session: Transaction, attributes: CloudEventAttributes, decision: TriageDecided
     ) -> None:
         """A CME decision opens a case for the child, or attaches to (or reopens) the child's case.
 
@@ -99,7 +97,7 @@ class CaseworkService:
         await self.repository.save(session, case, version)
         await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
 
-    async def _close_if_resolved(self, session: AsyncSession, decision: TriageDecided, existing: list[Case]) -> None:
+    async def _close_if_resolved(self, session: Transaction, decision: TriageDecided, existing: list[Case]) -> None:
         open_case = next((case for case in existing if case.is_open), None)
         if open_case is None:
             return
@@ -115,7 +113,7 @@ class CaseworkService:
         await self._publish(session, open_case)
 
     async def on_review_decided(
-        self, session: AsyncSession, attributes: CloudEventAttributes, review: ReviewDecided
+        self, session: Transaction, attributes: CloudEventAttributes, review: ReviewDecided
     ) -> None:
         """A Missing Mondays review outcome goes on the case's timeline."""
         await self.repository.add_timeline(
@@ -134,20 +132,20 @@ class CaseworkService:
         )
 
     async def open_case(
-        self, session: AsyncSession, case: Case, child: Child, school: School | None, safeguarding: Safeguarding
+        self, session: Transaction, case: Case, child: Child, school: School | None, safeguarding: Safeguarding
     ) -> None:
         """Store a new case and publish its events, the first with the child's details for other services."""
         await self.repository.add(session, case)
         await self._publish(session, case, child, school, safeguarding)
 
-    async def commit_changes(self, session: AsyncSession, case: Case, expected_version: int) -> None:
+    async def commit_changes(self, session: Transaction, case: Case, expected_version: int) -> None:
         """Save a case an officer changed, with its timeline entries and published events."""
         await self.repository.save(session, case, expected_version)
         await self._publish(session, case)
 
     async def _publish(
         self,
-        session: AsyncSession,
+        session: Transaction,
         case: Case,
         child: Child | None = None,
         school: School | None = None,

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cme_runtime.clock import Clock, utc_now
+from cme_runtime.db import Transaction
 from services.casework.adapters.accounts import Accounts, User
 from services.casework.adapters.audit import AuditLog
 from services.casework.adapters.queries import team_of
@@ -92,7 +91,7 @@ class OfficerActions:
 
     # ------------------------------------------------------------------ reading
 
-    async def view(self, session: AsyncSession, user: User, case_id: str, page: str) -> Case:
+    async def view(self, session: Transaction, user: User, case_id: str, page: str) -> Case:
         """Read a case for a page that shows it, and audit the view (refused views are audited too)."""
         case = await self.repository.get(session, case_id)
         if case is None:
@@ -103,13 +102,13 @@ class OfficerActions:
         await self._audit(session, user, "case.viewed", case_id, {"page": page})
         return case
 
-    async def may_view(self, session: AsyncSession, user: User, case: Case) -> bool:
+    async def may_view(self, session: Transaction, user: User, case: Case) -> bool:
         return can_view_case(user.actor, case.officer_id, await team_of(session, case.officer_id))
 
     # ------------------------------------------------------------------ changes
 
     async def allocate(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, officer_id: str
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, officer_id: str
     ) -> Case:
         officer = await self.accounts.get(session, officer_id)
         if officer is None or Role.CME_OFFICER not in officer.roles:
@@ -123,7 +122,7 @@ class OfficerActions:
         )
 
     async def record_check(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: CheckEntry
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: CheckEntry
     ) -> Case:
         def apply(case: Case, at: datetime) -> None:
             case.record_check(
@@ -147,7 +146,7 @@ class OfficerActions:
         )
 
     async def record_contact(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: ContactEntry
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: ContactEntry
     ) -> Case:
         return await self._change(
             session, user, case_id, expected_version,
@@ -158,7 +157,7 @@ class OfficerActions:
         )
 
     async def add_note(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, text: str
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, text: str
     ) -> Case:
         return await self._change(
             session, user, case_id, expected_version,
@@ -169,7 +168,7 @@ class OfficerActions:
         )
 
     async def escalate(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: EscalationEntry
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: EscalationEntry
     ) -> Case:
         def apply(case: Case, at: datetime) -> None:
             case.escalate(
@@ -190,7 +189,7 @@ class OfficerActions:
         )
 
     async def liaise_with_social_worker(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, note: str
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, note: str
     ) -> Case:
         return await self._change(
             session, user, case_id, expected_version,
@@ -201,7 +200,7 @@ class OfficerActions:
         )
 
     async def close(
-        self, session: AsyncSession, user: User, case_id: str, expected_version: int | None, entry: ClosureEntry
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: ClosureEntry
     ) -> Case:
         """Close the case, or record the outcome and wait when another authority has still to acknowledge."""
         return await self._change(
@@ -214,7 +213,7 @@ class OfficerActions:
 
     async def _change(
         self,
-        session: AsyncSession,
+        session: Transaction,
         user: User,
         case_id: str,
         expected_version: int | None,
@@ -246,7 +245,7 @@ class OfficerActions:
         return case
 
     async def _audit(
-        self, session: AsyncSession, user: User, action: str, case_id: str, details: Mapping[str, JsonScalar] | None
+        self, session: Transaction, user: User, action: str, case_id: str, details: Mapping[str, JsonScalar] | None
     ) -> None:
         await self.audit.record(
             session, actor_id=user.user_id, action=action, record_type="case", record_id=case_id, details=details

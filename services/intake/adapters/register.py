@@ -6,6 +6,7 @@ child and an officer gets a match review. Merges are append-only records that `c
 undoing one restores both children exactly. Personal data stays in this module's tables; logs get ids only.
 """
 
+import abc
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cme_runtime.db import Transaction
 from cme_runtime.logging import get_logger
 from services.intake.adapters.tables import (
     child_addresses,
@@ -164,7 +166,17 @@ def _moved(stored: PersonRecord, incoming: PersonRecord) -> bool:
     return given.address_key is not None and given.address_key != known.address_key
 
 
-class ChildRegister:
+class Register(abc.ABC):
+    """The port the service layer resolves children through."""
+
+    @abc.abstractmethod
+    async def resolve(
+        self, session: Transaction, record: PersonRecord, *, submission_id: str, referral_id: UUID | None
+    ) -> RegisterResolution:
+        """The child `record` is about: an existing one (brought up to date) or a new one."""
+
+
+class ChildRegister(Register):
     async def resolve(
         self, session: AsyncSession, record: PersonRecord, *, submission_id: str, referral_id: UUID | None
     ) -> RegisterResolution:

@@ -1,11 +1,13 @@
-"""Leaving grounds: the legal reasons a school may delete a pupil from its admission register.
+"""Leaving grounds: the legal reasons a school may delete a pupil from its admission register, as intake reads them.
 
 The county policy (App. C) names grounds from reg 8(1) of the Education (Pupil Registration) (England)
 Regulations 2006. From 19 August 2024 the School Attendance (Pupil Registration) (England) Regulations
-2024 apply, with grounds in reg 9(1). Both codings are kept here as effective-dated data so that a new
-set of rules can be switched on by adding rows, not code. Each 2006 row names its 2024 equivalents; the
-reverse mapping, and the documents a 2024 ground needs, are derived from those rows so the two tables
-cannot drift apart (DOMAIN.md: "documents the policy requires" are stated against the 2006 codes).
+2024 apply, with grounds in reg 9(1). The law itself (the codes of each coding, their legal source, the
+2006 <-> 2024 equivalences, joint enquiries and the destination-school rule) is the shared reference table
+`contracts.reference.leaving_grounds`, which triage reads too. This module adds intake's reading: the
+documents a return must carry, the dates a code is accepted, and the wording a school sees. The documents
+are stated against the 2006 codes (DOMAIN.md: "documents the policy requires"); a 2024 ground needs those
+of its 2006 equivalents, derived through the shared mapping so the two codings cannot drift apart.
 """
 
 import re
@@ -15,22 +17,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-REGULATIONS_2024_IN_FORCE = date(2024, 8, 19)
+from contracts.reference import leaving_grounds as law
 
+REGULATIONS_2024_IN_FORCE = law.REGULATIONS_2024_IN_FORCE
 
-class Coding(StrEnum):
-    """Which regulations a ground code comes from."""
-
-    REGS_2006 = "2006"
-    REGS_2024 = "2024"
-
-
-_INSTRUMENTS: Mapping[Coding, str] = MappingProxyType(
-    {
-        Coding.REGS_2006: "Education (Pupil Registration) (England) Regulations 2006 (SI 2006/1751)",
-        Coding.REGS_2024: "School Attendance (Pupil Registration) (England) Regulations 2024 (SI 2024/208)",
-    }
-)
+Coding = law.Regulations
+"""Which regulations a ground code comes from."""
 
 # The ground a school should use instead of a transfer ground when the new school is unknown or out of
 # county (policy App. C, 8(1)(b): "instead use reason 8(1)(e)").
@@ -89,178 +81,94 @@ class LeavingGround:
 
 
 @dataclass(frozen=True)
-class _Row2006:
-    letter: str
+class _Reading:
+    """Intake's reading of one ground: the school-facing wording and, for a 2006 ground, its documents."""
+
     situation: str
     documents: tuple[DocumentKind, ...] = ()
-    equivalents_2024: tuple[str, ...] = ()
-    destination_school_required: bool = False
-    joint_enquiries_required: bool = False
-
-
-@dataclass(frozen=True)
-class _Row2024:
-    letter: str
-    situation: str
-    destination_school_required: bool = False
-    joint_enquiries_required: bool = False
 
 
 _SAO_DOCUMENTS = (DocumentKind.SAO_REVOCATION_LETTER, DocumentKind.LEARNER_PROFILE)
 _EHE_DOCUMENTS = (DocumentKind.EHE_PARENT_LETTER, DocumentKind.LEARNER_PROFILE)
 _DEROLLING_DOCUMENTS = (DocumentKind.DEROLLING_CHECKLIST, DocumentKind.LEARNER_PROFILE)
 
-# Policy App. C and DOMAIN.md "Leaving reasons". 8(1)(i), (j), (n) and (o) are not in the policy's list but
-# are in the regulations, and schools' forms may still send them; their 2024 equivalents follow
-# domain-anchors §1.2 and the 2006 text (detention of 4+ months; death; nursery; boarding fees unpaid, a
-# sub-paragraph inserted by SI 2011/1625). Triage's ground table carries the same codes.
-_ROWS_2006 = (
-    _Row2006(
-        "a",
-        "The local authority revoked or amended a school attendance order",
-        documents=_SAO_DOCUMENTS,
-        equivalents_2024=("9(1)(d)", "9(1)(e)"),
-    ),
-    _Row2006(
-        "b",
-        "Transferring to a known school in the county",
-        equivalents_2024=("9(1)(a)",),
-        destination_school_required=True,
-    ),
-    _Row2006(
-        "c",
-        "Dual registration ended and the main school consents",
-        equivalents_2024=("9(1)(c)",),
-    ),
-    _Row2006(
-        "d",
-        "To be electively home educated, including leaving an independent school",
-        documents=_EHE_DOCUMENTS,
-        equivalents_2024=("9(1)(f)",),
-    ),
-    _Row2006(
-        "e",
-        "Moved away with no school or school unknown, or moving abroad",
-        documents=_DEROLLING_DOCUMENTS,
-        equivalents_2024=("9(1)(g)",),
-    ),
-    _Row2006(
-        "f",
-        "Not back from agreed extended leave after reasonable enquiries",
-        documents=_DEROLLING_DOCUMENTS,
-        equivalents_2024=("9(1)(h)",),
-        joint_enquiries_required=True,
-    ),
-    _Row2006(
-        "g",
-        "Medically certified unfit to attend before compulsory school age ends, parent consents",
-        documents=(DocumentKind.LEARNER_PROFILE, DocumentKind.MEDICAL_CERTIFICATE),
-    ),
-    _Row2006(
-        "h",
-        "20 school days continuous absence, whereabouts unknown after joint school and LA enquiries",
-        documents=_DEROLLING_DOCUMENTS,
-        equivalents_2024=("9(1)(i)",),
-        joint_enquiries_required=True,
-    ),
-    _Row2006(
-        "i",
-        "Detained by court order for 4 months or more and not expected back",
-        equivalents_2024=("9(1)(j)",),
-    ),
-    _Row2006("j", "The pupil has died", equivalents_2024=("9(1)(k)",)),
-    _Row2006(
-        "k",
-        "Leaving at the end of Year 11 or ceasing compulsory school age",
-        equivalents_2024=("9(1)(l)",),
-    ),
-    _Row2006(
-        "l",
-        "Left an independent school (not for home education or exclusion)",
-        equivalents_2024=("9(1)(n)",),
-    ),
-    _Row2006(
-        "m",
-        "Permanently excluded, including from an independent school",
-        documents=_DEROLLING_DOCUMENTS,
-        equivalents_2024=("9(1)(o)",),
-    ),
-    _Row2006(
-        "n",
-        "Finished nursery education and not moving into the school's reception class",
-        equivalents_2024=("9(1)(b)",),
-    ),
-    _Row2006(
-        "o",
-        "Boarder whose boarding fees have not been paid",
-        equivalents_2024=("9(1)(m)",),
-    ),
+# Policy App. C and DOMAIN.md "Leaving reasons". Every ground of the shared table has a row here, and no
+# other: the build below fails otherwise. 8(1)(i), (j), (n) and (o) are not in the policy's list, so they
+# need no documents.
+_READINGS: Mapping[str, _Reading] = MappingProxyType(
+    {
+        "8(1)(a)": _Reading("The local authority revoked or amended a school attendance order", _SAO_DOCUMENTS),
+        "8(1)(b)": _Reading("Transferring to a known school in the county"),
+        "8(1)(c)": _Reading("Dual registration ended and the main school consents"),
+        "8(1)(d)": _Reading("To be electively home educated, including leaving an independent school", _EHE_DOCUMENTS),
+        "8(1)(e)": _Reading("Moved away with no school or school unknown, or moving abroad", _DEROLLING_DOCUMENTS),
+        "8(1)(f)": _Reading("Not back from agreed extended leave after reasonable enquiries", _DEROLLING_DOCUMENTS),
+        "8(1)(g)": _Reading(
+            "Medically certified unfit to attend before compulsory school age ends, parent consents",
+            (DocumentKind.LEARNER_PROFILE, DocumentKind.MEDICAL_CERTIFICATE),
+        ),
+        "8(1)(h)": _Reading(
+            "20 school days continuous absence, whereabouts unknown after joint school and LA enquiries",
+            _DEROLLING_DOCUMENTS,
+        ),
+        "8(1)(i)": _Reading("Detained by court order for 4 months or more and not expected back"),
+        "8(1)(j)": _Reading("The pupil has died"),
+        "8(1)(k)": _Reading("Leaving at the end of Year 11 or ceasing compulsory school age"),
+        "8(1)(l)": _Reading("Left an independent school (not for home education or exclusion)"),
+        "8(1)(m)": _Reading("Permanently excluded, including from an independent school", _DEROLLING_DOCUMENTS),
+        "8(1)(n)": _Reading("Finished nursery education and not moving into the school's reception class"),
+        "8(1)(o)": _Reading("Boarder whose boarding fees have not been paid"),
+        "9(1)(a)": _Reading("Registered at another school"),
+        "9(1)(b)": _Reading("Finished nursery education and not expected to return"),
+        "9(1)(c)": _Reading("Also registered elsewhere, not expected back, and every other school consents"),
+        "9(1)(d)": _Reading("The local authority amended the school attendance order to name another school"),
+        "9(1)(e)": _Reading("The local authority revoked the school attendance order: education arranged otherwise"),
+        "9(1)(f)": _Reading("The parent has told the school in writing they will home educate"),
+        "9(1)(g)": _Reading("Stopped attending and no longer lives within reasonable distance"),
+        "9(1)(h)": _Reading(
+            "Not back 10 school days after leave of absence, whereabouts unknown after joint enquiries"
+        ),
+        "9(1)(i)": _Reading(
+            "20 school days continuous absence coded G, N or O, whereabouts unknown after joint enquiries"
+        ),
+        "9(1)(j)": _Reading("Detained by court order for 4 months or more and not expected back"),
+        "9(1)(k)": _Reading("The pupil has died"),
+        "9(1)(l)": _Reading("Will cease to be of compulsory school age and will not continue at the school"),
+        "9(1)(m)": _Reading("Boarder whose boarding fees have not been paid"),
+        "9(1)(n)": _Reading("Has ceased to be a pupil at an independent or non-maintained special school"),
+        "9(1)(o)": _Reading("Permanently excluded"),
+    }
 )
 
-_ROWS_2024 = (
-    _Row2024("a", "Registered at another school", destination_school_required=True),
-    _Row2024("b", "Finished nursery education and not expected to return"),
-    _Row2024("c", "Also registered elsewhere, not expected back, and every other school consents"),
-    _Row2024("d", "The local authority amended the school attendance order to name another school"),
-    _Row2024("e", "The local authority revoked the school attendance order: education arranged otherwise"),
-    _Row2024("f", "The parent has told the school in writing they will home educate"),
-    _Row2024("g", "Stopped attending and no longer lives within reasonable distance"),
-    _Row2024(
-        "h",
-        "Not back 10 school days after leave of absence, whereabouts unknown after joint enquiries",
-        joint_enquiries_required=True,
-    ),
-    _Row2024(
-        "i",
-        "20 school days continuous absence coded G, N or O, whereabouts unknown after joint enquiries",
-        joint_enquiries_required=True,
-    ),
-    _Row2024("j", "Detained by court order for 4 months or more and not expected back"),
-    _Row2024("k", "The pupil has died"),
-    _Row2024("l", "Will cease to be of compulsory school age and will not continue at the school"),
-    _Row2024("m", "Boarder whose boarding fees have not been paid"),
-    _Row2024("n", "Has ceased to be a pupil at an independent or non-maintained special school"),
-    _Row2024("o", "Permanently excluded"),
-)
+
+def _documents(ground: law.StatutoryGround) -> tuple[DocumentKind, ...]:
+    if ground.regulations is Coding.REGS_2006:
+        return _READINGS[ground.code].documents
+    sources = (_READINGS[code] for code in ground.equivalents)
+    return tuple(dict.fromkeys(document for source in sources for document in source.documents))
 
 
 def _build_grounds() -> dict[str, LeavingGround]:
-    grounds: dict[str, LeavingGround] = {}
-    sources_2024: dict[str, list[_Row2006]] = {}
+    extra = set(_READINGS) - set(law.GROUNDS_BY_CODE)
+    if extra:
+        raise ValueError(f"intake reads leaving grounds the regulations do not have: {sorted(extra)}")
     last_day_of_2006_regs = REGULATIONS_2024_IN_FORCE - timedelta(days=1)
-    for row in _ROWS_2006:
-        code = f"8(1)({row.letter})"
-        for equivalent in row.equivalents_2024:
-            sources_2024.setdefault(equivalent, []).append(row)
-        grounds[code] = LeavingGround(
-            code=code,
-            coding=Coding.REGS_2006,
-            legal_source=f"{_INSTRUMENTS[Coding.REGS_2006]}, reg {code}",
-            situation=row.situation,
-            required_documents=row.documents,
-            destination_school_required=row.destination_school_required,
-            joint_enquiries_required=row.joint_enquiries_required,
-            equivalent_codes=row.equivalents_2024,
-            accepted_from=None,
+    grounds: dict[str, LeavingGround] = {}
+    for ground in law.ALL_GROUNDS:
+        is_2006 = ground.regulations is Coding.REGS_2006
+        grounds[ground.code] = LeavingGround(
+            code=ground.code,
+            coding=ground.regulations,
+            legal_source=ground.citation,
+            situation=_READINGS[ground.code].situation,
+            required_documents=_documents(ground),
+            destination_school_required=ground.destination_school_required,
+            joint_enquiries_required=ground.joint_enquiries_required,
+            equivalent_codes=ground.equivalents,
+            accepted_from=None if is_2006 else REGULATIONS_2024_IN_FORCE,
             # Schools keep using old forms, so a 2006 code stays acceptable after the change when it maps
             # onto a 2024 ground; a ground the 2024 rules removed cannot be used for a later deletion.
-            accepted_until=None if row.equivalents_2024 else last_day_of_2006_regs,
-        )
-    for row_2024 in _ROWS_2024:
-        code = f"9(1)({row_2024.letter})"
-        sources = sources_2024.get(code, [])
-        documents = tuple(dict.fromkeys(document for source in sources for document in source.documents))
-        grounds[code] = LeavingGround(
-            code=code,
-            coding=Coding.REGS_2024,
-            legal_source=f"{_INSTRUMENTS[Coding.REGS_2024]}, reg {code}",
-            situation=row_2024.situation,
-            required_documents=documents,
-            destination_school_required=row_2024.destination_school_required,
-            joint_enquiries_required=row_2024.joint_enquiries_required,
-            equivalent_codes=tuple(f"8(1)({source.letter})" for source in sources),
-            accepted_from=REGULATIONS_2024_IN_FORCE,
-            accepted_until=None,
+            accepted_until=last_day_of_2006_regs if is_2006 and not ground.equivalents else None,
         )
     return grounds
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from cme_runtime.service import ServiceRuntime
 from contracts.events.intake_v1 import SUBMISSION_TYPES, CtfFileSubmitted, Problem, Submission
-from services.intake.adapters.register import MatchReview, Merge, NotFound, RegisterError
+from services.intake.adapters.register import ChildRegister, MatchReview, Merge, NotFound, RegisterError
 from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
 from services.intake.service_layer.submissions import CtfOutcome, IntakeService, Outcome
 
@@ -243,7 +243,13 @@ def _submission_route(
 
 
 def add_routes(
-    app: FastAPI, runtime: ServiceRuntime, service: IntakeService, submitter_keys: ApiKeys, admin_keys: ApiKeys
+    app: FastAPI,
+    runtime: ServiceRuntime,
+    service: IntakeService,
+    register: ChildRegister,
+    *,
+    submitter_keys: ApiKeys,
+    admin_keys: ApiKeys,
 ) -> None:
     submitter = submitter_keys.dependency()
     router = APIRouter(prefix="/api/v1")
@@ -324,7 +330,7 @@ def add_routes(
         return outcome_response(outcome)
 
     app.include_router(router)
-    app.include_router(_identity_router(runtime, service, admin_keys))
+    app.include_router(_identity_router(runtime, register, admin_keys))
 
 
 def _review_out(review: MatchReview) -> MatchReviewOut:
@@ -361,10 +367,9 @@ def _http_error(error: RegisterError) -> HTTPException:
     return HTTPException(status_code=404 if isinstance(error, NotFound) else 409, detail=str(error))
 
 
-def _identity_router(runtime: ServiceRuntime, service: IntakeService, admin_keys: ApiKeys) -> APIRouter:
+def _identity_router(runtime: ServiceRuntime, register: ChildRegister, admin_keys: ApiKeys) -> APIRouter:
     """Internal endpoints for the officers' review queue (casework's screens call them) and for merges."""
     router = APIRouter(prefix="/api/v1", tags=["identity (internal)"], dependencies=[Depends(admin_keys.dependency())])
-    register = service.register
     errors: dict[int | str, dict[str, Any]] = {
         401: {"description": "No valid internal API key (CME_INTAKE_ADMIN_KEYS)"},
         404: {"description": "No such review, child or merge"},

@@ -13,20 +13,16 @@ no-action triage decision for every pupil of every school's file.
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import exists, or_, select, text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from cme_runtime.db import Transaction
 from cme_runtime.logging import get_logger
-from cme_runtime.outbox import Outbox
+from cme_runtime.outbox import EventOutbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events.intake_v1 import CtfFileSubmitted, Problem, Submission, SubmissionRejected
-from contracts.events.referral_v1 import ReferralKind, ReferralReceived
-from services.intake.adapters.register import ChildRegister, RegisterResolution
-from services.intake.adapters.tables import ctf_files, merges, referrals, submissions
+from contracts.events.referral_v1 import ReferralReceived
+from services.intake.adapters.register import Register, RegisterResolution
+from services.intake.adapters.submissions import CtfFileRecord, ReferralRecord, SubmissionRecord, SubmissionStore
 from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, parse_ctf
 from services.intake.service_layer.normalisation import (
     ctf_child,
@@ -95,18 +91,20 @@ def _by_pupil(problems: Sequence[CtfPupilProblem]) -> dict[int, list[CtfPupilPro
 class IntakeService:
     def __init__(
         self,
-        outbox: Outbox,
-        register: ChildRegister,
+        outbox: EventOutbox,
+        register: Register,
+        submissions: SubmissionStore,
         rules: SubmissionRules,
         ctf_max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.outbox = outbox
         self.register = register
+        self.submissions = submissions
         self.rules = rules
         self.ctf_max_bytes = ctf_max_bytes
 
     async def submit(
-        self, session: AsyncSession, submission: Submission, channel: str, client: str | None = None
+        self, session: Transaction, submission: Submission, channel: str, client: str | None = None
     ) -> Outcome:
         """Any submission but a CTF file (see `submit_ctf`): a referral about one resolved child, or a rejection
         listing every problem."""
@@ -128,18 +126,21 @@ class IntakeService:
             submission_id=submission.submission_id,
             referral_id=referral_id,
         )
-        await session.execute(
-            submissions.insert().values(
-                submission_id=submission.submission_id,
-                submission_type=submission_type_of(submission),
-                channel=channel,
-                received_at=received_at,
-                status="accepted",
-                referral_id=referral_id,
-                child_id=resolution.child_id,
-                client=client,
-                updates_submission_id=getattr(submission, "updates_submission_id", None),
-            )
+        await self.submissions.add(
+            session,
+            [
+                SubmissionRecord(
+                    submission_id=submission.submission_id,
+                    submission_type=submission_type_of(submission),
+                    channel=channel,
+                    received_at=received_at,
+                    status="accepted",
+                    referral_id=referral_id,
+                    child_id=resolution.child_id,
+                    client=client,
+                    updates_submission_id=getattr(submission, "updates_submission_id", None),
+                )
+            ],
         )
         referral = referral_for(
             submission,
@@ -169,36 +170,35 @@ class IntakeService:
         )
 
     async def _record_referral(
-        self, session: AsyncSession, referral: ReferralReceived, resolution: RegisterResolution
+        self, session: Transaction, referral: ReferralReceived, resolution: RegisterResolution
     ) -> None:
-        await session.execute(
-            referrals.insert().values(
+        await self.submissions.add_referral(
+            session,
+            ReferralRecord(
                 referral_id=referral.referral_id,
                 child_id=referral.child_id,
                 submission_id=referral.submission_id,
-                kind=referral.kind.value,
+                kind=referral.kind,
                 match_decision=resolution.decision,
                 match_score=resolution.score,
-                match_reasons=list(resolution.reasons),
+                match_reasons=resolution.reasons,
                 received_at=referral.received_at,
-            )
+            ),
         )
         await self.outbox.add(session, referral, key=referral.child_id, subject=referral.referral_id)
 
-    async def _update_problems(self, session: AsyncSession, submission: Submission) -> list[Problem]:
+    async def _update_problems(self, session: Transaction, submission: Submission) -> list[Problem]:
         """An update must name a submission of the same type that intake accepted."""
         target = getattr(submission, "updates_submission_id", None)
         if target is None:
             return []
         label = _UPDATABLE[submission_type_of(submission)]
-        row = (
-            (await session.execute(select(submissions).where(submissions.c.submission_id == target))).mappings().first()
-        )
+        updated = await self.submissions.get(session, target)
         if (
             target != submission.submission_id
-            and row is not None
-            and row["status"] == "accepted"
-            and row["submission_type"] == submission_type_of(submission)
+            and updated is not None
+            and updated.status == "accepted"
+            and updated.submission_type == submission_type_of(submission)
         ):
             return []
         return [
@@ -210,7 +210,7 @@ class IntakeService:
 
     async def reject(
         self,
-        session: AsyncSession,
+        session: Transaction,
         problems: Sequence[Problem],
         submission_id: str | None,
         submission_type: str | None,
@@ -220,18 +220,17 @@ class IntakeService:
     ) -> Outcome:
         rejected_at = datetime.now(UTC)
         if submission_id is not None:
-            await session.execute(
-                insert(submissions)
-                .values(
+            await self.submissions.add_rejected(
+                session,
+                SubmissionRecord(
                     submission_id=submission_id,
                     submission_type=submission_type or "unknown",
                     channel=channel,
                     received_at=rejected_at,
                     status="rejected",
-                    problems=[problem.model_dump() for problem in problems],
+                    problems=tuple(problems),
                     client=client,
-                )
-                .on_conflict_do_nothing()
+                ),
             )
         await self._publish_rejection(session, problems, submission_id, submission_type, rejected_at)
         log.info(
@@ -245,7 +244,7 @@ class IntakeService:
 
     async def _publish_rejection(
         self,
-        session: AsyncSession,
+        session: Transaction,
         problems: Sequence[Problem],
         submission_id: str | None,
         submission_type: str | None,
@@ -264,7 +263,7 @@ class IntakeService:
         )
 
     async def submit_ctf(
-        self, session: AsyncSession, submission_id: str, content: bytes, channel: str, client: str | None = None
+        self, session: Transaction, submission_id: str, content: bytes, channel: str, client: str | None = None
     ) -> CtfOutcome:
         """A CTF file: every readable pupil updates the register, every unreadable one is rejected on its own.
         A file that cannot be read as a CTF at all (too large, not XML, a DOCTYPE, not a CTF) is rejected whole
@@ -280,17 +279,20 @@ class IntakeService:
             )
             return CtfOutcome(False, submission_id, problems=refused.problems)
         received_at = datetime.now(UTC)
-        await session.execute(
-            submissions.insert().values(
-                submission_id=submission_id,
-                submission_type=CTF,
-                channel=channel,
-                received_at=received_at,
-                status="accepted",
-                client=client,
-            )
+        await self.submissions.add(
+            session,
+            [
+                SubmissionRecord(
+                    submission_id=submission_id,
+                    submission_type=CTF,
+                    channel=channel,
+                    received_at=received_at,
+                    status="accepted",
+                    client=client,
+                )
+            ],
         )
-        pupil_rows, pupil_referrals, problems = await self._ctf_pupils(
+        pupil_records, pupil_referrals, problems = await self._ctf_pupils(
             session,
             parsed=parsed,
             submission_id=submission_id,
@@ -298,8 +300,7 @@ class IntakeService:
             client=client,
             received_at=received_at,
         )
-        if pupil_rows:
-            await session.execute(submissions.insert(), pupil_rows)
+        await self.submissions.add(session, pupil_records)
         for referral, resolution in pupil_referrals:
             await self._record_referral(session, referral, resolution)
         rejected = _by_pupil(problems)
@@ -316,13 +317,14 @@ class IntakeService:
         outcome = CtfOutcome(
             True,
             submission_id,
-            pupils=len(pupil_rows),
-            accepted_pupils=len(pupil_rows) - len(rejected),
+            pupils=len(pupil_records),
+            accepted_pupils=len(pupil_records) - len(rejected),
             rejected_pupils=len(rejected),
             pupil_problems=tuple(problems),
         )
-        await session.execute(
-            ctf_files.insert().values(
+        await self.submissions.add_ctf_file(
+            session,
+            CtfFileRecord(
                 submission_id=submission_id,
                 file_date_time=file_time,
                 source_school_id=ctf_school(header.source_la, header.source_estab),
@@ -331,9 +333,9 @@ class IntakeService:
                 pupils=outcome.pupils,
                 accepted=outcome.accepted_pupils,
                 rejected=outcome.rejected_pupils,
-                problems=[asdict(problem) for problem in problems],
+                problems=tuple(asdict(problem) for problem in problems),
                 received_at=received_at,
-            )
+            ),
         )
         log.info(
             "ctf file processed",
@@ -348,15 +350,15 @@ class IntakeService:
 
     async def _ctf_pupils(
         self,
-        session: AsyncSession,
+        session: Transaction,
         *,
         parsed: CtfParseResult,
         submission_id: str,
         channel: str,
         client: str | None,
         received_at: datetime,
-    ) -> tuple[list[dict[str, Any]], list[tuple[ReferralReceived, RegisterResolution]], list[CtfPupilProblem]]:
-        """A submissions row per pupil, the referrals to record, and every pupil's problems, by position."""
+    ) -> tuple[list[SubmissionRecord], list[tuple[ReferralReceived, RegisterResolution]], list[CtfPupilProblem]]:
+        """A submission record per pupil, the referrals to record, and every pupil's problems, by position."""
         problems = [
             CtfPupilProblem(unreadable.index, unreadable.line, problem.field, problem.message)
             for unreadable in parsed.problems
@@ -366,22 +368,29 @@ class IntakeService:
         readable_indexes = [
             index for index in range(len(parsed.pupils) + len(parsed.problems)) if index not in unreadable_indexes
         ]
-        rows: list[dict[str, Any]] = []
+        records: list[SubmissionRecord] = []
         pupil_referrals: list[tuple[ReferralReceived, RegisterResolution]] = []
 
-        def row(index: int, status: str, **values: Any) -> dict[str, Any]:
-            return {
-                "submission_id": pupil_submission_id(submission_id, index),
-                "submission_type": CTF,
-                "channel": channel,
-                "received_at": received_at,
-                "status": status,
-                "client": client,
-                "part_of": submission_id,
-                "problems": [],
-                "referral_id": None,
-                "child_id": None,
-            } | values
+        def record(
+            index: int,
+            status: str,
+            *,
+            problems: tuple[Problem, ...] = (),
+            referral_id: UUID | None = None,
+            child_id: UUID | None = None,
+        ) -> SubmissionRecord:
+            return SubmissionRecord(
+                submission_id=pupil_submission_id(submission_id, index),
+                submission_type=CTF,
+                channel=channel,
+                received_at=received_at,
+                status=status,
+                problems=problems,
+                referral_id=referral_id,
+                child_id=child_id,
+                client=client,
+                part_of=submission_id,
+            )
 
         for index, pupil in zip(readable_indexes, parsed.pupils, strict=True):
             child, child_problems = ctf_child(pupil)
@@ -393,7 +402,7 @@ class IntakeService:
                 session, person_record(child), submission_id=pupil_id, referral_id=None
             )
             referral_id: UUID | None = None
-            if await self._known_to_cme_work(session, resolution.child_id):
+            if await self.submissions.known_to_cme_work(session, resolution.child_id):
                 referral_id = uuid4()
                 referral = ctf_referral(
                     parsed.header,
@@ -407,29 +416,15 @@ class IntakeService:
                     sibling_child_ids=resolution.sibling_child_ids,
                 )
                 pupil_referrals.append((referral, resolution))
-            rows.append(row(index, "accepted", referral_id=referral_id, child_id=resolution.child_id))
+            records.append(record(index, "accepted", referral_id=referral_id, child_id=resolution.child_id))
         problems.sort(key=lambda problem: problem.index)
         for index, pupil_problems in _by_pupil(problems).items():
-            found = [{"field": problem.field, "message": problem.message} for problem in pupil_problems]
-            rows.append(row(index, "rejected", problems=found))
-        return rows, pupil_referrals, problems
-
-    async def _known_to_cme_work(self, session: AsyncSession, child_id: UUID) -> bool:
-        """Whether any referral other than a bulk feed is about this child (or a child merged into it)."""
-        reversal = merges.alias("reversal")
-        merged_in = select(merges.c.merged_child_id).where(
-            merges.c.action == "merge",
-            merges.c.surviving_child_id == child_id,
-            ~exists().where(reversal.c.reverses_merge_id == merges.c.merge_id),
-        )
-        known = exists().where(
-            referrals.c.kind != ReferralKind.CTF_BULK.value,
-            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(merged_in)),
-        )
-        return bool((await session.execute(select(known))).scalar())
+            found = tuple(Problem(field=problem.field, message=problem.message) for problem in pupil_problems)
+            records.append(record(index, "rejected", problems=found))
+        return records, pupil_referrals, problems
 
     async def on_submission(
-        self, session: AsyncSession, attributes: CloudEventAttributes, submission: Submission
+        self, session: Transaction, attributes: CloudEventAttributes, submission: Submission
     ) -> None:
         """A submission published by an upstream system: the same rules and outcomes as the HTTP API."""
         if isinstance(submission, CtfFileSubmitted):
@@ -437,50 +432,31 @@ class IntakeService:
         else:
             await self.submit(session, submission, channel="kafka")
 
-    async def _lock_submission(self, session: AsyncSession, submission_id: str) -> dict[str, Any] | None:
+    async def _previous_outcome(self, session: Transaction, submission_id: str) -> Outcome | None:
         # Serialises concurrent deliveries of one submission: the second waits, then sees the first's outcome.
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": submission_id})
-        row = (
-            (await session.execute(select(submissions).where(submissions.c.submission_id == submission_id)))
-            .mappings()
-            .first()
-        )
-        return dict(row) if row is not None else None
-
-    async def _previous_outcome(self, session: AsyncSession, submission_id: str) -> Outcome | None:
-        row = await self._lock_submission(session, submission_id)
-        if row is None:
+        previous = await self.submissions.lock_and_get(session, submission_id)
+        if previous is None:
             return None
-        problems = tuple(Problem.model_validate(problem) for problem in row["problems"])
         decision = None
-        if row["referral_id"] is not None:
-            decision = (
-                await session.execute(
-                    select(referrals.c.match_decision).where(referrals.c.referral_id == row["referral_id"])
-                )
-            ).scalar()
+        if previous.referral_id is not None:
+            decision = await self.submissions.match_decision(session, previous.referral_id)
         return Outcome(
-            row["status"] == "accepted",
+            previous.status == "accepted",
             submission_id,
-            row["referral_id"],
-            row["child_id"],
-            problems,
+            previous.referral_id,
+            previous.child_id,
+            previous.problems,
             duplicate=True,
             identity_decision=decision,
         )
 
-    async def _previous_ctf_outcome(self, session: AsyncSession, submission_id: str) -> CtfOutcome | None:
-        row = await self._lock_submission(session, submission_id)
-        if row is None:
+    async def _previous_ctf_outcome(self, session: Transaction, submission_id: str) -> CtfOutcome | None:
+        previous = await self.submissions.lock_and_get(session, submission_id)
+        if previous is None:
             return None
-        if row["status"] != "accepted":
-            problems = tuple(Problem.model_validate(problem) for problem in row["problems"])
-            return CtfOutcome(False, submission_id, problems=problems, duplicate=True)
-        file = (
-            (await session.execute(select(ctf_files).where(ctf_files.c.submission_id == submission_id)))
-            .mappings()
-            .first()
-        )
+        if previous.status != "accepted":
+            return CtfOutcome(False, submission_id, problems=previous.problems, duplicate=True)
+        file = await self.submissions.ctf_file(session, submission_id)
         if file is None:
             # The id names a submission of another type: reusing it for a file is the sender's mistake.
             message = "This submission ID was already used for a different submission. Send the file with a new ID"
@@ -488,9 +464,9 @@ class IntakeService:
         return CtfOutcome(
             True,
             submission_id,
-            pupils=file["pupils"],
-            accepted_pupils=file["accepted"],
-            rejected_pupils=file["rejected"],
-            pupil_problems=tuple(CtfPupilProblem(**problem) for problem in file["problems"]),
+            pupils=file.pupils,
+            accepted_pupils=file.accepted,
+            rejected_pupils=file.rejected,
+            pupil_problems=tuple(CtfPupilProblem(**problem) for problem in file.problems),
             duplicate=True,
         )

@@ -1,15 +1,14 @@
 """Notify's service layer: record the messages other people are owed when cases change."""
 
-from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from cme_runtime.outbox import Outbox
+from cme_runtime.clock import Clock, utc_now
+from cme_runtime.db import Transaction
+from cme_runtime.outbox import EventOutbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events.case_v1 import CaseOpened
 from contracts.events.notify_v1 import MessageRecorded
-from services.notify.adapters.tables import delivery_log
+from services.notify.adapters.delivery_log import DeliveryLog, LoggedMessage
 from services.notify.domain.messages import CaseOpenedFacts, social_worker_message
 
 
@@ -18,11 +17,15 @@ def case_reference(case_id: object) -> str:
 
 
 class NotifyService:
-    def __init__(self, outbox: Outbox, authority_name: str) -> None:
+    def __init__(
+        self, outbox: EventOutbox, delivery_log: DeliveryLog, authority_name: str, clock: Clock = utc_now
+    ) -> None:
         self.outbox = outbox
+        self.delivery_log = delivery_log
         self.authority_name = authority_name
+        self.clock = clock
 
-    async def on_case_opened(self, session: AsyncSession, attributes: CloudEventAttributes, event: CaseOpened) -> None:
+    async def on_case_opened(self, session: Transaction, attributes: CloudEventAttributes, event: CaseOpened) -> None:
         """Records a message to the named social worker when a case opens for a child open to social care."""
         social_worker = event.safeguarding.social_worker
         message = social_worker_message(
@@ -37,22 +40,17 @@ class NotifyService:
         if message is None:
             return
         message_id = uuid4()
-        recorded_at = datetime.now(UTC)
-        await session.execute(
-            delivery_log.insert().values(
+        recorded_at = self.clock()
+        await self.delivery_log.record(
+            session,
+            LoggedMessage(
                 message_id=message_id,
                 case_id=event.case_id,
                 child_id=event.child_id,
-                purpose=message.purpose.value,
-                channel=message.channel.value,
-                recipient_role=message.recipient_role,
-                recipient_name=message.recipient_name,
-                recipient_address=message.recipient_address,
-                subject=message.subject,
-                body=message.body,
+                message=message,
                 source_event_id=attributes.id,
                 recorded_at=recorded_at,
-            )
+            ),
         )
         await self.outbox.add(
             session,

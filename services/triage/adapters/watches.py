@@ -1,5 +1,6 @@
 """Joiner watches as rows: opened by transfer leaver returns, closed by joiner returns or the scheduler."""
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -7,8 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from cme_runtime.db import Transaction
 from contracts.events.referral_v1 import ReferralKind, ReferralReceived
 from services.triage.adapters.tables import decisions, watches
 from services.triage.domain.watch import JoinerWatch, WatchStatus
@@ -40,10 +41,53 @@ def _watch(row: Any) -> JoinerWatch:
     )
 
 
-class WatchRepository:
+class WatchRepository(ABC):
+    """The port triage's service layer keeps joiner watches through. Every method works inside `session`."""
+
+    @abstractmethod
     async def add(
         self,
-        session: AsyncSession,
+        session: Transaction,
+        watch: JoinerWatch,
+        referral: ReferralReceived,
+        satisfied_by: UUID | None,
+        decided_at: datetime | None,
+    ) -> None:
+        """Keep a new watch on `referral` (the leaver return); a second watch on the same referral is ignored."""
+
+    @abstractmethod
+    async def open_for_child(self, session: Transaction, child_id: UUID) -> list[JoinerWatch]:
+        """The child's open watches, oldest first, held against concurrent change until `session` ends."""
+
+    @abstractmethod
+    async def open_due_by(self, session: Transaction, as_of: datetime) -> list[StoredWatch]:
+        """Open watches that may have expired by `as_of` (a superset: the domain decides), earliest deadline first."""
+
+    @abstractmethod
+    async def record_satisfied(
+        self, session: Transaction, watch: JoinerWatch, satisfied_by: UUID, at: datetime
+    ) -> None:
+        """Keep `watch` as satisfied by the joiner referral `satisfied_by`."""
+
+    @abstractmethod
+    async def record_cancelled(
+        self, session: Transaction, watch: JoinerWatch, cancelled_by: UUID, at: datetime
+    ) -> None:
+        """Keep `watch` as cancelled by the referral `cancelled_by`."""
+
+    @abstractmethod
+    async def record_expired(self, session: Transaction, watch: JoinerWatch, decision_id: UUID, at: datetime) -> None:
+        """Keep `watch` as expired, with the CME decision published for it."""
+
+    @abstractmethod
+    async def recorded_joiners(self, session: Transaction, child_id: UUID) -> list[RecordedJoiner]:
+        """Joiner returns already triaged for the child, latest start date first."""
+
+
+class SqlWatchRepository(WatchRepository):
+    async def add(
+        self,
+        session: Transaction,
         watch: JoinerWatch,
         referral: ReferralReceived,
         satisfied_by: UUID | None,
@@ -68,7 +112,7 @@ class WatchRepository:
             .on_conflict_do_nothing(index_elements=["referral_id"])
         )
 
-    async def open_for_child(self, session: AsyncSession, child_id: UUID) -> list[JoinerWatch]:
+    async def open_for_child(self, session: Transaction, child_id: UUID) -> list[JoinerWatch]:
         """The child's open watches, locked until the caller's transaction ends.
 
         Waiting on a lock the scheduler holds is deliberate: once it commits, a watch it expired is no
@@ -82,7 +126,7 @@ class WatchRepository:
         )
         return [_watch(row) for row in rows]
 
-    async def open_due_by(self, session: AsyncSession, as_of: datetime) -> list[StoredWatch]:
+    async def open_due_by(self, session: Transaction, as_of: datetime) -> list[StoredWatch]:
         """Open watches that may have expired by `as_of`, locked; watches another scheduler holds are skipped.
 
         The domain decides which have expired. This is a superset of them: UK time is never behind UTC, so a
@@ -98,7 +142,7 @@ class WatchRepository:
         return [StoredWatch(_watch(row), ReferralReceived.model_validate(row.referral)) for row in rows]
 
     async def record_satisfied(
-        self, session: AsyncSession, watch: JoinerWatch, satisfied_by: UUID, at: datetime
+        self, session: Transaction, watch: JoinerWatch, satisfied_by: UUID, at: datetime
     ) -> None:
         await session.execute(
             update(watches)
@@ -113,7 +157,7 @@ class WatchRepository:
         )
 
     async def record_cancelled(
-        self, session: AsyncSession, watch: JoinerWatch, cancelled_by: UUID, at: datetime
+        self, session: Transaction, watch: JoinerWatch, cancelled_by: UUID, at: datetime
     ) -> None:
         await session.execute(
             update(watches)
@@ -121,14 +165,14 @@ class WatchRepository:
             .values(status=watch.status.value, satisfied_by=cancelled_by, decided_at=at)
         )
 
-    async def record_expired(self, session: AsyncSession, watch: JoinerWatch, decision_id: UUID, at: datetime) -> None:
+    async def record_expired(self, session: Transaction, watch: JoinerWatch, decision_id: UUID, at: datetime) -> None:
         await session.execute(
             update(watches)
             .where(watches.c.watch_id == UUID(watch.watch_id))
             .values(status=watch.status.value, expiry_decision_id=decision_id, decided_at=at)
         )
 
-    async def recorded_joiners(self, session: AsyncSession, child_id: UUID) -> list[RecordedJoiner]:
+    async def recorded_joiners(self, session: Transaction, child_id: UUID) -> list[RecordedJoiner]:
         """Joiner returns already triaged for the child, latest start date first."""
         rows = await session.execute(
             select(decisions.c.referral_id, decisions.c.school_id, decisions.c.referral_date)

@@ -7,31 +7,16 @@ closes any case whatever the child's age, then the compulsory-school-age gate, t
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+# Triage decides in the contracts' vocabulary: the kinds of referral it reads and the priorities it sets.
+from contracts.events.referral_v1 import ReferralKind
+from contracts.events.triage_v1 import Priority
 from services.triage.domain.calendar import SchoolCalendar
 from services.triage.domain.rules import GroundReading, GroundStatus, RuleSet, Track, resolve_ground
 from services.triage.domain.school_age import CsaStatus, csa_status
 from services.triage.domain.vulnerability import Vulnerability
 
-
-class ReferralKind(StrEnum):
-    LEAVER = "leaver"
-    JOINER = "joiner"
-    ABSENCE = "absence"
-    SICKNESS_15_DAY = "sickness_15_day"
-    PART_TIME_TIMETABLE = "part_time_timetable"
-    SOCIAL_CARE_NO_EDUCATION = "social_care_no_education"
-    SOCIAL_CARE_LEAVING_AREA = "social_care_leaving_area"
-    PROFESSIONAL_REFERRAL = "professional_referral"
-    LA_ENQUIRY = "la_enquiry"
-    CTF_BULK = "ctf_bulk"
-
-
-class Priority(StrEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
+__all__ = ["Priority", "ReferralFacts", "ReferralKind", "TriageDecision", "decide"]
 
 
 @dataclass(frozen=True)

@@ -5,35 +5,42 @@ deadlines triage sets, and whether the Children Not In School (CNIS) register ha
 regulations means adding a table here; commencing CNIS or changing a deadline is configuration
 (`RuleOverrides`). Edit a table only through review, and bump its version when you do: decisions record it.
 
-Sources: the Education (Pupil Registration) (England) Regulations 2006 reg 8(1), as amended (sub-paragraph (o)
-was inserted by SI 2011/1625); the School Attendance (Pupil Registration) (England) Regulations 2024
-(SI 2024/208) reg 9(1), in force from 19 August 2024; the county policy App. C for the triage meaning of each
-ground (DOMAIN.md, "Leaving reasons").
+The grounds themselves (codes, legal source, statutory description, 2006 <-> 2024 equivalences, whereabouts
+unknown, joint enquiries, destination school) are the law, held once in `contracts.reference.leaving_grounds`
+and read by intake too. This module adds triage's reading of each ground: the county policy App. C track and
+the CME flags (DOMAIN.md, "Leaving reasons").
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 
+from contracts.events.triage_v1 import Track
+from contracts.reference import leaving_grounds as law
 
-class LegalSource(StrEnum):
-    REGS_2006 = "2006"
-    """Education (Pupil Registration) (England) Regulations 2006, reg 8(1)."""
-    REGS_2024 = "2024"
-    """School Attendance (Pupil Registration) (England) Regulations 2024, reg 9(1); in force 19 Aug 2024."""
+__all__ = [
+    "GROUNDS_2006",
+    "GROUNDS_2024",
+    "REGS_2024_COMMENCED",
+    "RULE_TABLES",
+    "GroundReading",
+    "GroundStatus",
+    "LeavingGround",
+    "LegalSource",
+    "NoRulesInForce",
+    "RuleOverrides",
+    "RuleSet",
+    "Track",
+    "map_ground",
+    "normalise_code",
+    "resolve_ground",
+    "rules_for",
+]
 
-
-class Track(StrEnum):
-    CME_ENQUIRY = "cme_enquiry"
-    EHE = "ehe"
-    ATTENDANCE = "attendance"
-    POST_16 = "post_16"
-    EXCLUSION_AP = "exclusion_ap"
-    S19_CONSIDERATION = "s19_consideration"
-    WATCH_FOR_JOINER = "watch_for_joiner"
-    NO_ACTION = "no_action"
-    CLOSE_ANY_CASE = "close_any_case"
-    YOUTH_JUSTICE_LIAISON = "youth_justice_liaison"
+LegalSource = law.Regulations
+"""Which regulations a ground comes from: 2006 (reg 8(1)) or 2024 (reg 9(1), in force 19 Aug 2024)."""
 
 
 @dataclass(frozen=True)
@@ -63,231 +70,70 @@ class LeavingGround:
         return self.track is Track.CME_ENQUIRY
 
 
-_2006 = LegalSource.REGS_2006
-_2024 = LegalSource.REGS_2024
+@dataclass(frozen=True)
+class _Reading:
+    track: Track
+    cme_only_when_no_destination: bool = False
+    cme_when_ap_not_taken_up: bool = False
 
-# The county form lists only part of reg 8(1); (i), (j), (n) and (o) are in the regulations and schools may
-# still send them, so they are here too. 8(1)(g) has no 2024 successor.
-GROUNDS_2006: tuple[LeavingGround, ...] = (
-    LeavingGround(
-        "8(1)(a)",
-        _2006,
-        "school attendance order changed to name another school, or revoked",
-        Track.NO_ACTION,
-        equivalents=("9(1)(d)", "9(1)(e)"),
-    ),
-    LeavingGround(
-        "8(1)(b)",
-        _2006,
-        "registered at another school (county form: a known in-county school)",
-        Track.WATCH_FOR_JOINER,
-        needs_destination_school=True,
-        equivalents=("9(1)(a)",),
-    ),
-    LeavingGround(
-        "8(1)(c)",
-        _2006,
-        "dual registration ended with the other school's consent",
-        Track.NO_ACTION,
-        equivalents=("9(1)(c)",),
-    ),
-    LeavingGround(
-        "8(1)(d)",
-        _2006,
-        "parent has notified in writing that the child will be home educated",
-        Track.EHE,
-        equivalents=("9(1)(f)",),
-    ),
-    LeavingGround(
-        "8(1)(e)",
-        _2006,
-        "moved away, no school or school unknown, or moving abroad",
-        Track.CME_ENQUIRY,
-        equivalents=("9(1)(g)",),
-    ),
-    LeavingGround(
-        "8(1)(f)",
-        _2006,
-        "not back after agreed leave, whereabouts unknown after joint enquiries",
-        Track.CME_ENQUIRY,
-        whereabouts_unknown=True,
-        joint_enquiries_required=True,
-        equivalents=("9(1)(h)",),
-    ),
-    LeavingGround(
-        "8(1)(g)",
-        _2006,
-        "medically certified unfit to attend before compulsory school age ends",
-        Track.S19_CONSIDERATION,
-    ),
-    LeavingGround(
-        "8(1)(h)",
-        _2006,
-        "20 school days' unauthorised absence, whereabouts unknown after joint enquiries",
-        Track.CME_ENQUIRY,
-        whereabouts_unknown=True,
-        joint_enquiries_required=True,
-        equivalents=("9(1)(i)",),
-    ),
-    LeavingGround(
-        "8(1)(i)",
-        _2006,
-        "detained under a court order of 4 months or more, not expected back",
-        Track.YOUTH_JUSTICE_LIAISON,
-        equivalents=("9(1)(j)",),
-    ),
-    LeavingGround("8(1)(j)", _2006, "died", Track.CLOSE_ANY_CASE, equivalents=("9(1)(k)",)),
-    LeavingGround(
-        "8(1)(k)",
-        _2006,
-        "leaving at the end of Year 11 or ceasing to be of compulsory school age",
-        Track.POST_16,
-        equivalents=("9(1)(l)",),
-    ),
-    LeavingGround(
-        "8(1)(l)",
-        _2006,
-        "left an independent school",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("9(1)(n)",),
-    ),
-    LeavingGround(
-        "8(1)(m)",
-        _2006,
-        "permanently excluded",
-        Track.EXCLUSION_AP,
-        cme_when_ap_not_taken_up=True,
-        equivalents=("9(1)(o)",),
-    ),
-    LeavingGround(
-        "8(1)(n)",
-        _2006,
-        "left after nursery education without moving into reception",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("9(1)(b)",),
-    ),
-    LeavingGround(
-        "8(1)(o)",
-        _2006,
-        "boarder whose boarding charges are unpaid",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("9(1)(m)",),
-    ),
+
+# Triage's reading of each ground, stated against the 2006 codes as DOMAIN.md does. A ground without a row
+# of its own (every 2024 ground today) reads as its equivalents in the other coding, which must agree; so
+# equivalent grounds mean the same for triage by construction. A ground needing a different reading from
+# its equivalent gets a row of its own.
+_READINGS: Mapping[str, _Reading] = MappingProxyType(
+    {
+        "8(1)(a)": _Reading(Track.NO_ACTION),
+        "8(1)(b)": _Reading(Track.WATCH_FOR_JOINER),
+        "8(1)(c)": _Reading(Track.NO_ACTION),
+        "8(1)(d)": _Reading(Track.EHE),
+        "8(1)(e)": _Reading(Track.CME_ENQUIRY),
+        "8(1)(f)": _Reading(Track.CME_ENQUIRY),
+        "8(1)(g)": _Reading(Track.S19_CONSIDERATION),
+        "8(1)(h)": _Reading(Track.CME_ENQUIRY),
+        "8(1)(i)": _Reading(Track.YOUTH_JUSTICE_LIAISON),
+        "8(1)(j)": _Reading(Track.CLOSE_ANY_CASE),
+        "8(1)(k)": _Reading(Track.POST_16),
+        "8(1)(l)": _Reading(Track.CME_ENQUIRY, cme_only_when_no_destination=True),
+        "8(1)(m)": _Reading(Track.EXCLUSION_AP, cme_when_ap_not_taken_up=True),
+        "8(1)(n)": _Reading(Track.CME_ENQUIRY, cme_only_when_no_destination=True),
+        "8(1)(o)": _Reading(Track.CME_ENQUIRY, cme_only_when_no_destination=True),
+    }
 )
 
-GROUNDS_2024: tuple[LeavingGround, ...] = (
-    LeavingGround(
-        "9(1)(a)",
-        _2024,
-        "registered at another school",
-        Track.WATCH_FOR_JOINER,
-        needs_destination_school=True,
-        equivalents=("8(1)(b)",),
-    ),
-    LeavingGround(
-        "9(1)(b)",
-        _2024,
-        "left after nursery education without moving into reception",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("8(1)(n)",),
-    ),
-    LeavingGround(
-        "9(1)(c)",
-        _2024,
-        "also registered elsewhere; the other schools agreed the deletion",
-        Track.NO_ACTION,
-        equivalents=("8(1)(c)",),
-    ),
-    LeavingGround(
-        "9(1)(d)",
-        _2024,
-        "school attendance order amended to name another school",
-        Track.NO_ACTION,
-        equivalents=("8(1)(a)",),
-    ),
-    LeavingGround(
-        "9(1)(e)",
-        _2024,
-        "school attendance order revoked: education arranged otherwise",
-        Track.NO_ACTION,
-        equivalents=("8(1)(a)",),
-    ),
-    LeavingGround(
-        "9(1)(f)",
-        _2024,
-        "parent has notified in writing that the child will be home educated",
-        Track.EHE,
-        equivalents=("8(1)(d)",),
-    ),
-    LeavingGround(
-        "9(1)(g)",
-        _2024,
-        "moved away, no school or school unknown, or moving abroad",
-        Track.CME_ENQUIRY,
-        equivalents=("8(1)(e)",),
-    ),
-    LeavingGround(
-        "9(1)(h)",
-        _2024,
-        "not back after leave of absence, whereabouts unknown after joint enquiries",
-        Track.CME_ENQUIRY,
-        whereabouts_unknown=True,
-        joint_enquiries_required=True,
-        equivalents=("8(1)(f)",),
-    ),
-    LeavingGround(
-        "9(1)(i)",
-        _2024,
-        "20 school days' absence coded G, N or O, whereabouts unknown after joint enquiries",
-        Track.CME_ENQUIRY,
-        whereabouts_unknown=True,
-        joint_enquiries_required=True,
-        equivalents=("8(1)(h)",),
-    ),
-    LeavingGround(
-        "9(1)(j)",
-        _2024,
-        "detained under a court order of 4 months or more, not expected back",
-        Track.YOUTH_JUSTICE_LIAISON,
-        equivalents=("8(1)(i)",),
-    ),
-    LeavingGround("9(1)(k)", _2024, "died", Track.CLOSE_ANY_CASE, equivalents=("8(1)(j)",)),
-    LeavingGround(
-        "9(1)(l)",
-        _2024,
-        "ceasing to be of compulsory school age and not staying on",
-        Track.POST_16,
-        equivalents=("8(1)(k)",),
-    ),
-    LeavingGround(
-        "9(1)(m)",
-        _2024,
-        "boarder whose boarding charges are unpaid",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("8(1)(o)",),
-    ),
-    LeavingGround(
-        "9(1)(n)",
-        _2024,
-        "left an independent school or non-maintained special school",
-        Track.CME_ENQUIRY,
-        cme_only_when_no_destination=True,
-        equivalents=("8(1)(l)",),
-    ),
-    LeavingGround(
-        "9(1)(o)",
-        _2024,
-        "permanently excluded",
-        Track.EXCLUSION_AP,
-        cme_when_ap_not_taken_up=True,
-        equivalents=("8(1)(m)",),
-    ),
-)
+# What the county form adds to a ground's statutory description, for the reasons an officer reads.
+_COUNTY_FORM_NOTES: Mapping[str, str] = MappingProxyType({"8(1)(b)": "county form: a known in-county school"})
+
+
+def _reading(ground: law.StatutoryGround) -> _Reading:
+    own = _READINGS.get(ground.code)
+    if own is not None:
+        return own
+    inherited = {_READINGS[code] for code in ground.equivalents if code in _READINGS}
+    if len(inherited) != 1:
+        raise LookupError(f"triage has no single reading for leaving ground {ground.code}")
+    return inherited.pop()
+
+
+def _ground(ground: law.StatutoryGround) -> LeavingGround:
+    reading = _reading(ground)
+    note = _COUNTY_FORM_NOTES.get(ground.code)
+    return LeavingGround(
+        code=ground.code,
+        legal_source=ground.regulations,
+        situation=ground.description if note is None else f"{ground.description} ({note})",
+        track=reading.track,
+        whereabouts_unknown=ground.whereabouts_unknown,
+        joint_enquiries_required=ground.joint_enquiries_required,
+        cme_only_when_no_destination=reading.cme_only_when_no_destination,
+        cme_when_ap_not_taken_up=reading.cme_when_ap_not_taken_up,
+        needs_destination_school=ground.destination_school_required,
+        equivalents=ground.equivalents,
+    )
+
+
+GROUNDS_2006: tuple[LeavingGround, ...] = tuple(map(_ground, law.GROUNDS_2006))
+GROUNDS_2024: tuple[LeavingGround, ...] = tuple(map(_ground, law.GROUNDS_2024))
 
 _ALL_GROUNDS: dict[str, LeavingGround] = {ground.code: ground for ground in GROUNDS_2006 + GROUNDS_2024}
 
@@ -314,7 +160,7 @@ class RuleSet:
         return next((ground for ground in self.grounds if ground.code == normalised), None)
 
 
-REGS_2024_COMMENCED = date(2024, 8, 19)
+REGS_2024_COMMENCED = law.REGULATIONS_2024_IN_FORCE
 
 # joiner_watch_school_days: a school makes its joiner return within 5 days of adding the pupil (reg 13(1)),
 # and in-year transfers are usually processed within 10 school days; 10 covers a prompt join and its return.
@@ -326,8 +172,8 @@ RULE_TABLES: tuple[RuleSet, ...] = (
     RuleSet(
         version="pupil-registration-2006/v1",
         legal_source=LegalSource.REGS_2006,
-        effective_from=date(2006, 9, 1),
-        effective_to=date(2024, 8, 18),
+        effective_from=law.REGULATIONS_2006_IN_FORCE,
+        effective_to=REGS_2024_COMMENCED - timedelta(days=1),
         grounds=GROUNDS_2006,
         joiner_watch_school_days=10,
         cme_enquiry_due_school_days=20,

@@ -5,19 +5,18 @@ scheduler (`run-due`) turns each watch whose deadline has passed into a CME deci
 """
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from cme_runtime.outbox import Outbox
+from cme_runtime.clock import Clock, utc_now
+from cme_runtime.db import Transaction
+from cme_runtime.outbox import EventOutbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events.common_v1 import Destination
 from contracts.events.referral_v1 import ReferralReceived
 from contracts.events.triage_v1 import Priority, TriageDecided
 from contracts.events.triage_v1 import Track as ContractTrack
-from services.triage.adapters.tables import decisions
+from services.triage.adapters.decisions import DecisionRepository
 from services.triage.adapters.watches import RecordedJoiner, WatchRepository
 from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
 from services.triage.domain.decision import ReferralFacts, ReferralKind, TriageDecision, decide
@@ -114,15 +113,20 @@ class ExpiryRun:
 class TriageService:
     def __init__(
         self,
-        outbox: Outbox,
+        outbox: EventOutbox,
         calendar: SchoolCalendar,
         overrides: RuleOverrides,
-        watches: WatchRepository | None = None,
+        *,
+        decisions: DecisionRepository,
+        watches: WatchRepository,
+        clock: Clock = utc_now,
     ) -> None:
         self.outbox = outbox
         self.calendar = calendar
         self.overrides = overrides
-        self.watches = watches or WatchRepository()
+        self.decisions = decisions
+        self.watches = watches
+        self.clock = clock
 
     def rules(self, on: date) -> RuleSet:
         return rules_for(on, self.overrides)
@@ -172,13 +176,13 @@ class TriageService:
         )
 
     async def on_referral_received(
-        self, session: AsyncSession, attributes: CloudEventAttributes, referral: ReferralReceived
+        self, session: Transaction, attributes: CloudEventAttributes, referral: ReferralReceived
     ) -> None:
         """Each referral gets exactly one triage decision; transfers and joiner returns also move watches."""
         decision = self.decide(referral)
         decision_id = uuid4()
-        decided_at = datetime.now(UTC)
-        if not await self._record(session, decision_id, referral, decision, decided_at):
+        decided_at = self.clock()
+        if not await self.decisions.add(session, decision_id, referral, decision, decided_at):
             return
         if decision.track is Track.WATCH_FOR_JOINER:
             await self._open_watch(session, referral, decision, decided_at)
@@ -189,7 +193,7 @@ class TriageService:
                 await self.watches.record_cancelled(session, cancel(watch), referral.referral_id, decided_at)
         await self._publish(session, decision_id, referral, decision, decided_at)
 
-    async def expire_watches(self, session: AsyncSession, as_of: datetime) -> ExpiryRun:
+    async def expire_watches(self, session: Transaction, as_of: datetime) -> ExpiryRun:
         """Turn every open watch whose deadline day ended by `as_of` into a published CME decision.
 
         Run in one transaction: each watch is locked, marked expired and its decision put in the outbox
@@ -212,7 +216,7 @@ class TriageService:
         return ExpiryRun(expired=expired_count, left_open=left_open)
 
     async def _open_watch(
-        self, session: AsyncSession, referral: ReferralReceived, decision: TriageDecision, decided_at: datetime
+        self, session: Transaction, referral: ReferralReceived, decision: TriageDecision, decided_at: datetime
     ) -> None:
         if decision.watch_deadline is None:
             raise ValueError("a decision to watch for a joiner return carries its deadline")
@@ -230,52 +234,15 @@ class TriageService:
         satisfied = satisfy_on_joiner(watch, joiner.school_id, joiner.joined_on)
         await self.watches.add(session, satisfied, referral, satisfied_by=joiner.referral_id, decided_at=decided_at)
 
-    async def _satisfy_watches(self, session: AsyncSession, joiner: ReferralReceived, at: datetime) -> None:
+    async def _satisfy_watches(self, session: Transaction, joiner: ReferralReceived, at: datetime) -> None:
         school_id = joined_school_id(joiner)
         for watch in await self.watches.open_for_child(session, joiner.child_id):
             satisfied = satisfy_on_joiner(watch, school_id, joiner.referral_date)
             await self.watches.record_satisfied(session, satisfied, joiner.referral_id, at)
 
-    async def _record(
-        self,
-        session: AsyncSession,
-        decision_id: UUID,
-        referral: ReferralReceived,
-        decision: TriageDecision,
-        decided_at: datetime,
-    ) -> bool:
-        """Store the referral's decision; False when the referral was decided before (a redelivery)."""
-        inserted = await session.execute(
-            insert(decisions)
-            .values(
-                decision_id=decision_id,
-                referral_id=referral.referral_id,
-                child_id=referral.child_id,
-                referral_kind=referral.kind.value,
-                referral_date=referral.referral_date,
-                school_id=referral.school.establishment_id if referral.school else None,
-                is_cme=decision.is_cme,
-                track=decision.track.value,
-                priority=decision.priority.value,
-                whereabouts_unknown=decision.whereabouts_unknown,
-                refer_to_family_front_door=decision.refer_to_family_front_door,
-                joint_enquiries_required=decision.joint_enquiries_required,
-                cnis_register_applies=decision.cnis_register_applies,
-                ground_status=decision.ground_status.value if decision.ground_status else None,
-                due_date=decision.due_date,
-                watch_deadline=decision.watch_deadline,
-                reasons=list(decision.reasons),
-                rules_version=decision.rules_version,
-                decided_at=decided_at,
-            )
-            .on_conflict_do_nothing(index_elements=["referral_id"])
-            .returning(decisions.c.decision_id)
-        )
-        return inserted.first() is not None
-
     async def _publish(
         self,
-        session: AsyncSession,
+        session: Transaction,
         decision_id: UUID,
         referral: ReferralReceived,
         decision: TriageDecision,

@@ -31,11 +31,19 @@ from services.triage.domain.decision import Priority, ReferralFacts, ReferralKin
 from services.triage.domain.rules import RuleOverrides, Track
 from services.triage.domain.vulnerability import Vulnerability
 from services.triage.service_layer.triage import TriageService, facts_from
+from services.triage.tests.fakes import FakeDecisionRepository, FakeWatchRepository
 
 REFERRED = date(2025, 11, 3)  # a Monday
 OF_SCHOOL_AGE = date(2014, 5, 10)
 SCHOOL = School(establishment_id="8852003", name="Tumbledown Lane Primary School (fictional)")
-SERVICE = TriageService(Outbox(outbox, source="/tests", schema="triage"), SchoolCalendar(), RuleOverrides())
+DECISIONS = FakeDecisionRepository()
+SERVICE = TriageService(
+    Outbox(outbox, source="/tests", schema="triage"),
+    SchoolCalendar(),
+    RuleOverrides(),
+    decisions=DECISIONS,
+    watches=FakeWatchRepository(DECISIONS),
+)
 
 
 def referral(kind: ContractKind, **fields_: Any) -> ReferralReceived:
@@ -251,7 +259,13 @@ def test_a_leaver_moving_abroad_is_told_to_record_the_country() -> None:
 
 
 def test_the_authoritys_cme_enquiry_due_days_override_the_tables() -> None:
-    service = TriageService(SERVICE.outbox, SchoolCalendar(), RuleOverrides(cme_enquiry_due_school_days=5))
+    service = TriageService(
+        SERVICE.outbox,
+        SchoolCalendar(),
+        RuleOverrides(cme_enquiry_due_school_days=5),
+        decisions=SERVICE.decisions,
+        watches=SERVICE.watches,
+    )
     decision = service.decide(leaver())
     assert decision.due_date == date(2025, 11, 10)
     assert decision.rules_version.endswith(";cme_enquiry_due_school_days=5")
@@ -291,7 +305,9 @@ def test_an_expired_watch_for_a_child_open_to_social_care_says_to_contact_the_so
 
 def test_an_expired_watch_cannot_be_decided_past_the_configured_term_dates() -> None:
     autumn_term_only = SchoolCalendar([(date(2025, 9, 3), date(2025, 11, 28))])
-    service = TriageService(SERVICE.outbox, autumn_term_only, RuleOverrides())
+    service = TriageService(
+        SERVICE.outbox, autumn_term_only, RuleOverrides(), decisions=SERVICE.decisions, watches=SERVICE.watches
+    )
     with pytest.raises(TermDatesExhausted):
         service.decide_expired_watch(TRANSFER, DEADLINE)
 
