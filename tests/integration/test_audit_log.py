@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from services.casework.adapters.audit import AuditedAction, AuditLog
 from services.casework.domain.access import Role
+from services.casework.entrypoints.web.audit_pages import PAGE_SIZE
 from tests.integration.casework_security_support import (
     add_case,
     add_user,
@@ -197,6 +198,12 @@ ENTRY_ROW = re.compile(r'<th scope="row" class="govuk-table__header">(\d+)</th>'
 async def test_the_audit_log_page_lists_entries_newest_first_with_a_filter_and_the_chain_status(app: FastAPI) -> None:
     _, case_id, seq = await view_case_as_officer(app)
     lead = await add_user(app, Role.LEAD_OFFICER)
+    # Two full pages of entries of its own, so there are older entries whatever ran before this test.
+    async with app.state.runtime.session_factory.begin() as session:
+        await AuditLog().record_many(session, [
+            AuditedAction("sec-officer", "case.list_viewed", "case", f"page-filler-{number}", {"view": "test"})
+            for number in range(2 * PAGE_SIZE + 1)
+        ])
     async with client_for(app) as client:
         assert (await sign_in(client, lead.email)).status_code == 303
         newest = await client.get("/audit")
