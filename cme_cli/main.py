@@ -175,8 +175,9 @@ def run_due(
         ),
     ] = None,
 ) -> None:
-    """Run the time-based rules due by an instant: joiner watches past their deadline become CME decisions."""
-    argv = [sys.executable, "-m", "services.triage", "run-due"]
+    """Run the time-based rules due by an instant, each service its own: joiner watches past their deadline become
+    CME decisions (triage); cases kept open after Missing Mondays get their re-checks and further review (review)."""
+    extra: list[str] = []
     if as_of is not None:
         try:
             instant = datetime.fromisoformat(as_of)
@@ -184,8 +185,13 @@ def run_due(
             raise typer.BadParameter(f"not an ISO 8601 date and time: {as_of!r}", param_hint="--as-of") from error
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=ZoneInfo("Europe/London"))
-        argv += ["--as-of", instant.isoformat()]
-    raise typer.Exit(subprocess.run(argv, check=False).returncode)
+        extra = ["--as-of", instant.isoformat()]
+    worst = 0
+    # Each service owns its rules and prints one JSON line of counts; they are independent, so the order is free.
+    for service in ("review", "triage"):
+        returncode = subprocess.run([sys.executable, "-m", f"services.{service}", "run-due", *extra], check=False)
+        worst = max(worst, returncode.returncode)
+    raise typer.Exit(worst)
 
 
 @app.command("verify-audit")
@@ -193,3 +199,63 @@ def verify_audit() -> None:
     """Check casework's audit log hash chain; exit 1 naming the first broken entry."""
     command = [sys.executable, "-m", "services.casework", "verify-audit"]
     raise typer.Exit(subprocess.run(command, check=False).returncode)
+
+
+dlq_app = typer.Typer(help="Dead letters: list them, and replay them once the cause is fixed.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+def _dlq_target() -> tuple[str, str, dict[str, Any]]:
+    from cme_runtime.kafka_security import aiokafka_options  # noqa: PLC0415 - keeps `cme --help` fast
+    from cme_runtime.settings import ServiceSettings  # noqa: PLC0415
+    from contracts.topics import DEAD_LETTER  # noqa: PLC0415
+
+    settings = ServiceSettings()
+    return settings.kafka_bootstrap_servers, settings.topic(DEAD_LETTER), aiokafka_options(settings)
+
+
+@dlq_app.command("list")
+def dlq_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """Every dead letter: id, time, original topic, consumer and reason (never the payload: it is personal data)."""
+    from cme_cli.dlq import read_dead_letters  # noqa: PLC0415
+
+    bootstrap, topic, security = _dlq_target()
+    letters = [letter.summary() for letter in asyncio.run(read_dead_letters(bootstrap, topic, **security))]
+    if as_json:
+        _print_json(letters)
+        return
+    for letter in letters:
+        replayed = f"  [replayed {'; '.join(letter['replayed'])}]" if letter["replayed"] else ""
+        typer.echo(f"{letter['id']}  {letter['time']}  {letter['topic']}  {letter['reason']}{replayed}")
+    typer.echo(f"{len(letters)} dead letter(s) on {topic}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids, as `cme dlq list` shows them")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Every dead letter not replayed yet")] = False,
+    again: Annotated[bool, typer.Option("--again", help="With --all: include those already replayed")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who is replaying (default: $USER), for the audit")] = None,
+) -> None:
+    """Republish dead letters' original bytes and headers to their original topics, audited. Safe to repeat: the
+    consumers' inboxes process each event once."""
+    from cme_cli.dlq import NothingToReplay, replay  # noqa: PLC0415
+    from cme_runtime.logging import configure_logging  # noqa: PLC0415
+
+    if bool(ids) == replay_all:
+        typer.echo("Name dead letter ids or give --all.", err=True)
+        raise typer.Exit(2)
+    operator = by or os.environ.get("USER")
+    if not operator:
+        typer.echo("Say who is replaying with --by (or set $USER): replays are audited.", err=True)
+        raise typer.Exit(2)
+    configure_logging("cme-dlq")
+    bootstrap, topic, security = _dlq_target()
+    try:
+        replayed = asyncio.run(replay(bootstrap, topic, None if replay_all else ids, operator, again=again, **security))
+    except NothingToReplay as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    for letter in replayed:
+        typer.echo(f"replayed {letter.id} to {letter.topic}")
+    typer.echo(f"{len(replayed)} dead letter(s) replayed by {operator}")

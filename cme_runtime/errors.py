@@ -1,5 +1,6 @@
 """HTTP errors without personal data: an unexpected exception is logged by kind with an id, never by message."""
 
+from collections.abc import Iterator
 from uuid import uuid4
 
 from starlette.responses import JSONResponse
@@ -8,6 +9,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cme_runtime.logging import get_logger
 
 log = get_logger(__name__)
+
+# PostgreSQL's "data exception" class (SQLSTATE 22...): a value it cannot store or compute with, such as a NUL
+# character, a number or date out of range. Such a value came with the request, so it is the client's to fix; the
+# transaction it was in has rolled back. Each service should refuse such values first, naming the field.
+_DATA_EXCEPTION_CLASS = "22"
+_CANNOT_STORE = (
+    "Some of what was sent cannot be stored: remove any control characters, and check that dates and numbers "
+    "are real ones"
+)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+
+
+def is_client_data_error(error: BaseException) -> bool:
+    """Whether an exception is the database (or the calendar) refusing a value that came with the request."""
+    for link in _chain(error):
+        if isinstance(link, OverflowError):
+            return True
+        sqlstate = getattr(link, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_DATA_EXCEPTION_CLASS):
+            return True
+    return False
 
 
 class HideUnexpectedErrors:
@@ -35,6 +65,16 @@ class HideUnexpectedErrors:
             await self.app(scope, receive, tracking_send)
         except Exception as error:
             error_id = uuid4().hex[:12]
+            if is_client_data_error(error):
+                log.warning("value refused", error=type(error).__name__, error_id=error_id, path=scope.get("path"))
+                if not started:
+                    body = {
+                        "detail": _CANNOT_STORE,
+                        "problems": [{"field": "request", "message": _CANNOT_STORE}],
+                        "error_id": error_id,
+                    }
+                    await JSONResponse(body, status_code=422)(scope, receive, send)
+                return
             log.error("unexpected error", error=type(error).__name__, error_id=error_id, path=scope.get("path"))
             if started:
                 return

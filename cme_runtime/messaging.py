@@ -1,29 +1,44 @@
-"""Kafka consumers with the suite's delivery guarantees.
+"""Kafka consumers with the suite's delivery guarantees: every message ends processed, recognised as a true
+duplicate, or dead-lettered with its reason. Nothing vanishes, and an outage is never mistaken for a bad message.
 
 Every subscriber:
 - uses AckPolicy.NACK_ON_ERROR: the offset is committed only after the handler returned, that is after the
   database transaction committed; an exception seeks back so the message is read again;
-- records the event in the inbox in the same transaction as the state change, so a redelivery changes nothing;
-- sends a message it cannot read (not a CloudEvent, unknown type, invalid JSON, schema failure) to the
-  dead-letter topic with the reason and the original bytes and headers, then moves on;
-- dead-letters a message whose processing keeps failing after `processing_attempts` tries, so one poison
-  message cannot stop a county's casework.
+- records the event in the inbox, with a digest of its content, in the same transaction as the state change, so
+  a redelivery changes nothing, and an id reused with different content is dead-lettered as a conflict;
+- dead-letters at once, with the reason and the original bytes and headers, a message it cannot read (a header
+  that is not UTF-8 or has no value, not a CloudEvent, unknown type, invalid JSON, schema failure), a known type
+  on a topic that is not its own (misrouted), and a message the handler fails on for a reason that retrying
+  cannot change (see cme_runtime.failures: poison);
+- waits out transient failures (PostgreSQL or Kafka unavailable, timeouts, serialization failures): the message
+  is read again after a capped exponential backoff for as long as the outage lasts, the service reports not
+  ready meanwhile, and the message is never dead-lettered for it. Each retry goes back through the consumer's
+  poll (nack seeks back), so a long outage cannot trip max.poll.interval and cost the partition in a rebalance;
+- dead-letters a message whose processing keeps failing for an unknown reason after `processing_attempts`
+  tries, so one bad message cannot stop a county's casework.
 """
 
 import asyncio
+import base64
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cme_runtime.inbox import Inbox
+from cme_runtime.failures import Failure, FailureKind, backoff_seconds, classify
+from cme_runtime.inbox import Delivery, Inbox, content_digest
 from cme_runtime.logging import get_logger
 from cme_runtime.metrics import MESSAGE_SECONDS, MESSAGES_CONSUMED
+from cme_runtime.redact import loggable_id
 from cme_runtime.settings import ServiceSettings
 from contracts import topics
 from contracts.base import Event
@@ -33,6 +48,10 @@ log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, CloudEventAttributes, Any], Awaitable[None]]
+RawHeaders = list[tuple[str, bytes | None]]
+
+# Headers the dead-letter record adds to the original ones.
+DLQ_ORIGINAL_HEADERS = "dlq_original_headers"
 
 
 async def undecoded(message: StreamMessage[Any]) -> bytes:
@@ -40,9 +59,71 @@ async def undecoded(message: StreamMessage[Any]) -> bytes:
     return message.body
 
 
-def message_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:
+async def tolerant_parser(record: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]) -> Any:
+    """FastStream's own parser decodes every header as UTF-8 and so raises, before any handler runs, on a header
+    that is not UTF-8 or has no value, and such a message was lost. Hand it a copy with printable headers and keep
+    the untouched record as `raw_message`: our handler reads the raw headers and dead-letters the message."""
+    headers = list(getattr(record, "headers", None) or [])
+    if not isinstance(record, ConsumerRecord) or all(
+        isinstance(value, bytes) and _is_utf8(value) for _, value in headers
+    ):
+        return await original(record)
+    printable = [(name, value or b"") for name, value in headers]
+    printable = [(name, value.decode(errors="replace").encode()) for name, value in printable]
+    copy = dataclasses.replace(record, headers=printable)
+    if hasattr(record, "consumer"):
+        copy.consumer = record.consumer  # FastStream's KafkaRawMessage carries its consumer
+    message = await original(copy)
+    message.raw_message = record
+    return message
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def message_headers(message: KafkaMessage) -> RawHeaders:
     raw = message.raw_message
     return list(getattr(raw, "headers", None) or [])
+
+
+def header_problem(headers: RawHeaders) -> str | None:
+    """Why the headers cannot be read, if they cannot: names only, never values."""
+    for name, value in headers:
+        if value is None:
+            return f"header {name!r} has no value"
+        if not _is_utf8(value):
+            return f"header {name!r} is not UTF-8"
+    return None
+
+
+def encode_headers(headers: RawHeaders) -> str:
+    """The original headers exactly, as JSON: UTF-8 values as text, others base64, a missing value as null."""
+    encoded: list[list[Any]] = []
+    for name, value in headers:
+        if value is None:
+            encoded.append([name, None])
+        elif _is_utf8(value):
+            encoded.append([name, {"utf8": value.decode()}])
+        else:
+            encoded.append([name, {"base64": base64.b64encode(value).decode()}])
+    return orjson.dumps(encoded).decode()
+
+
+def decode_headers(text: str) -> RawHeaders:
+    headers: RawHeaders = []
+    for name, value in orjson.loads(text):
+        if value is None:
+            headers.append((name, None))
+        elif "utf8" in value:
+            headers.append((name, value["utf8"].encode()))
+        else:
+            headers.append((name, base64.b64decode(value["base64"])))
+    return headers
 
 
 class ProcessingFailed(RuntimeError):
@@ -64,7 +145,16 @@ class Consumers:
         self.session_factory = session_factory
         self.inbox = inbox
         self._failures: dict[tuple[str, int, int], int] = {}
+        self._waiting: dict[tuple[str, int, int], int] = {}
+        # (topic, partition) -> when a message there last failed transiently: the service is not ready meanwhile.
+        self._stalled: dict[tuple[str, int], float] = {}
         self.subscriptions: dict[str, tuple[type[Event], ...]] = {}
+
+    def stalled(self) -> list[str]:
+        """Partitions waiting out an outage. An entry older than a few backoffs is stale (the partition was
+        revoked, or the service stopped retrying) and no longer counts."""
+        horizon = time.monotonic() - (3 * self.settings.retry_backoff_max_seconds + 30)
+        return sorted(f"{topic}[{partition}]" for (topic, partition), at in self._stalled.items() if at > horizon)
 
     def subscribe(
         self,
@@ -107,6 +197,7 @@ class Consumers:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             max_poll_interval_ms=300_000,
+            parser=tolerant_parser,
             decoder=undecoded,
             title=f"{settings.service_name}:{label}",
             description=description or (handler.__doc__ or "").strip() or None,
@@ -117,53 +208,129 @@ class Consumers:
     ) -> str:
         raw = message.raw_message
         position = (topic, getattr(raw, "partition", -1), getattr(raw, "offset", -1))
+        headers = message_headers(message)
+        problem = header_problem(headers)
+        if problem is not None:
+            await self.dead_letter(message, reason=problem, error_type="EnvelopeError")
+            return "dead_lettered"
         try:
-            attributes, event = decode(message_headers(message), message.body)
+            attributes, event = decode(headers, message.body)  # type: ignore[arg-type]  # checked just above
         except EnvelopeError as error:
-            await self.dead_letter(message, reason=str(error))
+            await self.dead_letter(message, reason=str(error), error_type="EnvelopeError")
+            return "dead_lettered"
+        home = type(event).topic
+        bare_topic = topic.removeprefix(self.settings.topic_prefix)
+        if bare_topic in topics.ALL_TOPICS and home != bare_topic:
+            # A known type on a suite topic that is not its own: a sender's mistake nobody would otherwise see.
+            await self.dead_letter(
+                message,
+                reason=f"misrouted: {attributes.type} arrived on {bare_topic}, but belongs on {home}",
+                error_type="Misrouted",
+                event=attributes,
+            )
             return "dead_lettered"
         if type(event) not in accepts:
             # Topics carry several event types of one aggregate; this consumer needs only some of them.
             return "ignored"
+        digest = content_digest(attributes.type, attributes.source, message.body)
         try:
             async with self.session_factory.begin() as session:
-                if await self.inbox.first_delivery(session, attributes.id, attributes.type):
+                delivery = await self.inbox.record(session, attributes.id, attributes.type, digest)
+                if delivery is Delivery.FIRST:
                     await handler(session, attributes, event)
-                    outcome = "processed"
-                else:
-                    outcome = "duplicate"
         except Exception as error:
-            failures = self._failures.get(position, 0) + 1
-            self._failures[position] = failures
-            log.warning(
-                "message processing failed",
-                topic=topic,
-                partition=position[1],
-                offset=position[2],
-                event_id=attributes.id,
-                attempt=failures,
-                error=type(error).__name__,
+            return await self._failed(message, position, attributes, classify(error))
+        self._succeeded(position)
+        if delivery is Delivery.CONFLICT:
+            await self.dead_letter(
+                message,
+                reason="conflict: this event id was already processed with different content",
+                error_type="Conflict",
+                event=attributes,
             )
-            if failures >= self.settings.processing_attempts:
-                self._failures.pop(position, None)
-                await self.dead_letter(message, reason=f"processing failed {failures} times: {type(error).__name__}")
-                return "dead_lettered"
-            await asyncio.sleep(min(0.2 * 2**failures, 5.0))
-            # Database errors quote the values involved; FastStream logs what we raise, so raise only the kind.
-            raise ProcessingFailed(type(error).__name__) from None
-        self._failures.pop(position, None)
-        return outcome
+            return "dead_lettered"
+        return "processed" if delivery is Delivery.FIRST else "duplicate"
 
-    async def dead_letter(self, message: KafkaMessage, *, reason: str) -> None:
+    def _succeeded(self, position: tuple[str, int, int]) -> None:
+        self._failures.pop(position, None)
+        self._waiting.pop(position, None)
+        self._stalled.pop((position[0], position[1]), None)
+
+    async def _failed(
+        self,
+        message: KafkaMessage,
+        position: tuple[str, int, int],
+        attributes: CloudEventAttributes,
+        failure: Failure,
+    ) -> str:
+        where = {
+            "topic": position[0],
+            "partition": position[1],
+            "offset": position[2],
+            "event_id": loggable_id(attributes.id),
+        }
+        if failure.kind is FailureKind.TRANSIENT:
+            waits = self._waiting.get(position, 0) + 1
+            self._waiting[position] = waits
+            self._stalled[(position[0], position[1])] = time.monotonic()
+            delay = backoff_seconds(waits, cap=self.settings.retry_backoff_max_seconds)
+            log.warning(
+                "message processing waits out an outage; will retry",
+                **where,
+                attempt=waits,
+                retry_in_seconds=round(delay, 1),
+                error=failure.error_type,
+                sqlstate=failure.sqlstate,
+            )
+            await asyncio.sleep(delay)
+            # Raising nacks: FastStream seeks back, and the next poll delivers this message again.
+            raise ProcessingFailed(failure.error_type) from None
+        if failure.kind is FailureKind.POISON:
+            self._succeeded(position)
+            await self.dead_letter(message, reason=failure.reason, error_type=failure.error_type, event=attributes)
+            return "dead_lettered"
+        failures = self._failures.get(position, 0) + 1
+        self._failures[position] = failures
+        log.warning("message processing failed", **where, attempt=failures, error=failure.error_type)
+        if failures >= self.settings.processing_attempts:
+            self._succeeded(position)
+            await self.dead_letter(
+                message,
+                reason=f"processing failed {failures} times: {failure.error_type}",
+                error_type=failure.error_type,
+                event=attributes,
+            )
+            return "dead_lettered"
+        await asyncio.sleep(backoff_seconds(failures, cap=5.0))
+        # Database errors quote the values involved; FastStream logs what we raise, so raise only the kind.
+        raise ProcessingFailed(failure.error_type) from None
+
+    async def dead_letter(
+        self,
+        message: KafkaMessage,
+        *,
+        reason: str,
+        error_type: str = "",
+        event: CloudEventAttributes | None = None,
+    ) -> None:
+        """Publish the original bytes and headers to the dead-letter topic with where they came from and why.
+
+        The original headers travel twice: readable (undecodable values replaced) for people and tools, and
+        exactly (`dlq_original_headers`, base64 where not UTF-8) so that `cme dlq replay` can republish them.
+        """
         raw = message.raw_message
-        headers = {name: value.decode(errors="replace") for name, value in message_headers(message)}
+        original = message_headers(message)
+        headers = {name: (value or b"").decode(errors="replace") for name, value in original}
         headers.update(
             {
                 "dlq_reason": reason,
+                "dlq_error_type": error_type,
                 "dlq_consumer": self.settings.consumer_group,
                 "dlq_topic": str(getattr(raw, "topic", "")),
                 "dlq_partition": str(getattr(raw, "partition", "")),
                 "dlq_offset": str(getattr(raw, "offset", "")),
+                "dlq_time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                DLQ_ORIGINAL_HEADERS: encode_headers(original),
             }
         )
         await self.broker.publish(
@@ -177,5 +344,6 @@ class Consumers:
             topic=headers["dlq_topic"],
             partition=headers["dlq_partition"],
             offset=headers["dlq_offset"],
+            event_id=loggable_id(event.id) if event is not None else None,
             reason=reason,
         )

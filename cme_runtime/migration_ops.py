@@ -9,7 +9,7 @@ migration per service, so the five schemas cannot drift apart.
 from alembic.operations import Operations
 
 from cme_runtime.db import service_metadata
-from cme_runtime.tables import inbox_table, outbox_table
+from cme_runtime.tables import inbox_content_digest_column, inbox_table, outbox_table
 
 
 def create_outbox_and_inbox(operations: Operations) -> None:
@@ -24,3 +24,12 @@ def create_outbox_and_inbox(operations: Operations) -> None:
 def drop_outbox_and_inbox(operations: Operations) -> None:
     operations.drop_table("outbox")
     operations.drop_table("inbox")
+
+
+def add_inbox_content_digest(operations: Operations) -> None:
+    """Issue 13: the inbox remembers what it received under each id (see `inbox_content_digest_column`)."""
+    operations.add_column("inbox", inbox_content_digest_column())
+
+
+def drop_inbox_content_digest(operations: Operations) -> None:
+    operations.drop_column("inbox", "content_digest")

@@ -21,6 +21,15 @@ class UndeclaredEvent(RuntimeError):
 class EventOutbox(ABC):
     """The port a service layer publishes through: an event added here leaves only if the transaction commits."""
 
+    # The event types the service says it publishes (its AsyncAPI document); empty accepts any.
+    declared: frozenset[str]
+
+    def _accepted_id(self, event: Event, event_id: UUID | None) -> UUID:
+        """The id the event will carry; an event type the service does not declare is a programming error."""
+        if self.declared and event.event_type not in self.declared:
+            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declares it publishes")
+        return event_id or uuid4()
+
     @abstractmethod
     async def add(
         self,
@@ -44,7 +53,6 @@ class Outbox(EventOutbox):
         self.topic_prefix = topic_prefix
         self.source = source
         self.schema = schema
-        # What the service says it publishes (its AsyncAPI document); anything else is a programming error.
         self.declared = frozenset(event.event_type for event in declared)
 
     async def add(
@@ -56,9 +64,7 @@ class Outbox(EventOutbox):
         subject: str | UUID | None = None,
         event_id: UUID | None = None,
     ) -> UUID:
-        if self.declared and event.event_type not in self.declared:
-            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declares it publishes")
-        event_id = event_id or uuid4()
+        event_id = self._accepted_id(event, event_id)
         trace_headers: dict[str, Any] = {}
         propagate.inject(trace_headers)
         await session.execute(

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from cme_runtime.db import create_engine
 from cme_runtime.kafka_security import aiokafka_options
 from cme_runtime.logging import configure_logging, get_logger
-from cme_runtime.relay import OutboxRelay, RelayTarget, asyncpg_dsn, new_producer
+from cme_runtime.relay import HealingProducer, OutboxRelay, RelayTarget, asyncpg_dsn, new_producer
 from cme_runtime.settings import ServiceSettings
 from cme_runtime.suite import SERVICE_NAMES
 
@@ -50,10 +50,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        producer = new_producer(
-            settings.kafka_bootstrap_servers, **aiokafka_options(settings)
-        )  # aiokafka binds to the running loop
-        await producer.start()
+        # aiokafka binds to the running loop, so producers are made here; one is started on first use, and
+        # replaced whenever a broker outage leaves it unusable, so the relay starts and heals without a restart.
+        producer = HealingProducer(lambda: new_producer(settings.kafka_bootstrap_servers, **aiokafka_options(settings)))
         tasks = [
             asyncio.create_task(OutboxRelay(target, producer, settings.relay_batch_size).run(stopping))
             for target in targets

@@ -128,10 +128,23 @@ class ServiceRuntime:
 
         @app.get("/health/ready", tags=["health"], include_in_schema=False)
         async def ready(response: Response) -> dict[str, Any]:
-            checks = {"database": await self.database_ready(), "kafka": await self.broker_ready()}
+            stalled = self.consumers.stalled()
+            checks = {
+                "database": await self.database_ready(),
+                "kafka": await self.broker_ready(),
+                # A consumer waiting out an outage is not keeping up: say so until a message gets through.
+                "consumers": not stalled,
+            }
             ok = all(checks.values())
             response.status_code = 200 if ok else 503
-            return {"status": "ready" if ok else "not ready", "service": self.settings.service_name, "checks": checks}
+            body: dict[str, Any] = {
+                "status": "ready" if ok else "not ready",
+                "service": self.settings.service_name,
+                "checks": checks,
+            }
+            if stalled:
+                body["waiting"] = stalled
+            return body
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:

@@ -1,8 +1,8 @@
 """Configuration from environment variables, with defaults that work on a developer machine."""
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,8 +39,21 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     start_consumers: bool = True
     processing_attempts: int = Field(
-        default=5, description="Tries before a message that keeps failing is dead-lettered"
+        default=5, description="Tries before a message that keeps failing for an unknown reason is dead-lettered"
     )
+    retry_backoff_max_seconds: float = Field(
+        default=10.0, description="Longest wait between retries of a message while PostgreSQL or Kafka is down"
+    )
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> Self:
+        # Without this, aiokafka fails deep in its handshake with an AttributeError that names no setting.
+        if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_username and self.kafka_password):
+            raise ValueError(
+                f"CME_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs CME_KAFKA_USERNAME and "
+                "CME_KAFKA_PASSWORD"
+            )
+        return self
 
     @property
     def database_url(self) -> str:

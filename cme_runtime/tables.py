@@ -32,5 +32,19 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_id", Text, nullable=False),
         Column("event_type", Text, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        inbox_content_digest_column(),
         PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def inbox_content_digest_column() -> Column[str]:
+    """What was delivered under an event id, so a reused id with other content is told from a true duplicate.
+
+    Nullable: rows recorded before the column existed have none, and are taken as true duplicates.
+    """
+    return Column(
+        "content_digest",
+        Text,
+        nullable=True,
+        comment="sha256 of the CloudEvents type, source and data; the same id with another digest is a conflict",
     )

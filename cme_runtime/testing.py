@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from cme_runtime.db import Transaction
-from cme_runtime.outbox import EventOutbox, UndeclaredEvent
+from cme_runtime.outbox import EventOutbox
 from contracts.base import Event
 
 # Use cases only hand their transaction on to their ports, and in-memory ports keep none: any object will do.
@@ -47,9 +47,7 @@ class RecordingOutbox(EventOutbox):
         subject: str | UUID | None = None,
         event_id: UUID | None = None,
     ) -> UUID:
-        if self.declared and event.event_type not in self.declared:
-            raise UndeclaredEvent(f"{event.event_type} is not among the events this service declares it publishes")
-        event_id = event_id or uuid4()
+        event_id = self._accepted_id(event, event_id)
         self.published.append(
             PublishedEvent(event, str(key), str(subject) if subject is not None else None, event_id)
         )

@@ -14,27 +14,14 @@ from cme_runtime.messaging import Consumers, ProcessingFailed
 from cme_runtime.settings import ServiceSettings
 from cme_runtime.tables import inbox_table
 from contracts.envelope import CloudEventAttributes, new_attributes
-from contracts.events.review_v1 import ReviewDecided, RiskBand
+from contracts.events.review_v1 import ReviewDecided
+from tests.support.events import review_event
 from tests.support.infrastructure import Infrastructure
 
 pytestmark = pytest.mark.integration
 
 SECRET = "Amelia Ashdown"
 
-
-def review_event() -> ReviewDecided:
-    return ReviewDecided(
-        review_id=uuid4(),
-        case_id=uuid4(),
-        child_id=uuid4(),
-        decided_at="2026-11-27T10:00:00Z",
-        cme_score=5,
-        safeguarding_score=5,
-        risk_band=RiskBand.HI,
-        may_close=False,
-        needs_senior_sign_off=False,
-        recommendation="High risk",
-    )
 
 
 async def test_a_failing_handler_is_retried_without_its_error_text_reaching_logs_or_the_broker(

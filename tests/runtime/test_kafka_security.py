@@ -2,7 +2,9 @@
 
 import ssl
 
+import pytest
 from faststream.security import SASLScram512
+from pydantic import ValidationError
 
 from cme_runtime.kafka_security import aiokafka_options, faststream_security
 from cme_runtime.settings import ServiceSettings
@@ -29,3 +31,8 @@ def test_strimzi_scram_over_tls_configures_both_clients() -> None:
 def test_the_password_never_appears_in_the_settings_repr() -> None:
     settings = ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_username="u", kafka_password="s3cret")
     assert "s3cret" not in repr(settings)
+
+
+def test_sasl_without_credentials_is_refused_at_start_up_naming_the_settings() -> None:
+    with pytest.raises(ValidationError, match="CME_KAFKA_USERNAME and CME_KAFKA_PASSWORD"):
+        ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_username="cme-intake")

@@ -1,7 +1,9 @@
-"""Case aggregates to and from JSON, generically from their dataclass type hints.
+"""Aggregates to and from JSON, generically from their dataclass type hints (casework's cases, review's
+meetings and reviews are stored this way).
 
-Keeps the domain free of persistence code: any frozen dataclass, enum, date, datetime, list, tuple or
-optional field round-trips. A test round-trips a case through every lifecycle step.
+Keeps the domains free of persistence code: any frozen dataclass, enum, date, datetime, list, tuple or
+optional field round-trips. A field named `events` (an aggregate's unpublished events) is never stored. Casework's
+tests round-trip a case through every lifecycle step.
 """
 
 import dataclasses

@@ -1,0 +1,18 @@
+"""The inbox keeps a digest of what it received, so a reused event id with other content is a conflict.
+
+Revision ID: 0003, revises 0002. The change itself is defined once, in cme_runtime.migration_ops.
+"""
+
+from alembic import op
+
+from cme_runtime.migration_ops import add_inbox_content_digest, drop_inbox_content_digest
+
+revision, down_revision, branch_labels, depends_on = "0003", "0002", None, None
+
+
+def upgrade() -> None:
+    add_inbox_content_digest(op)
+
+
+def downgrade() -> None:
+    drop_inbox_content_digest(op)
