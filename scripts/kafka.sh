@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # A single-node KRaft Kafka broker for development and tests, built from Maven Central jars (no Docker).
-#   scripts/kafka.sh fetch | start | stop | status | env
+#   scripts/kafka.sh fetch | start | stop | status | env | password USER
 # Idempotent: start is a no-op when the broker already answers; stop is a no-op when nothing runs.
+#
+# CME_KAFKA_BROKER_SECURITY=SASL_SSL starts it the way production runs Kafka instead: TLS with a throwaway CA made
+# at first start, SCRAM-SHA-512 logins for every KafkaUser of deploy/k8s/base/kafka-users.yaml plus a super-user
+# `admin`, and those users' ACLs enforced (allow.everyone.if.no.acl.found=false). Give it its own port and state:
+#   CME_KAFKA_BROKER_SECURITY=SASL_SSL CME_KAFKA_PORT=9192 CME_KAFKA_CONTROLLER_PORT=9193 \
+#     CME_STATE_DIR=/tmp/cme-sasl scripts/kafka.sh start
+# `env` then prints the client settings of the admin user; `password cme-intake` prints that user's password.
 set -euo pipefail
 
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.2}"
@@ -12,6 +19,10 @@ STATE="${CME_STATE_DIR:-/tmp/cme-$(id -u)}/kafka"
 PORT="${CME_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${CME_KAFKA_CONTROLLER_PORT:-9093}"
 PIDFILE="$STATE/kafka.pid"
+SECURITY="${CME_KAFKA_BROKER_SECURITY:-PLAINTEXT}"
+TLS="$STATE/tls"
+USERS_DIR="$STATE/users"
+KAFKA_USERS="$HERE/../deploy/k8s/base/kafka-users.yaml"
 
 log() { echo "kafka: $*" >&2; }
 
@@ -36,19 +47,113 @@ fetch() {
   mv "$tmp" "$KAFKA_LIB"
 }
 
+# The users a secured broker knows: a super-user for administration, and every KafkaUser the cluster has.
+scram_users() {
+  echo admin
+  awk '/^kind: KafkaUser$/ {user = 1} user && /^  name: / {print $2; user = 0}' "$KAFKA_USERS"
+}
+
+password_of() { cat "$USERS_DIR/$1"; }
+
+# A CA and a broker certificate for 127.0.0.1 and localhost, valid for 30 days: throwaway, never leaves $STATE.
+tls_material() {
+  [[ -f "$TLS/broker.pem" ]] && return 0
+  mkdir -p "$TLS"
+  chmod 700 "$TLS"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=cme-local-kafka-ca" \
+    -keyout "$TLS/ca.key" -out "$TLS/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$TLS/broker.key.pem" -out "$TLS/broker.csr" \
+    2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >"$TLS/broker.ext"
+  openssl x509 -req -in "$TLS/broker.csr" -CA "$TLS/ca.crt" -CAkey "$TLS/ca.key" -CAcreateserial -days 30 \
+    -extfile "$TLS/broker.ext" -out "$TLS/broker.crt" 2>/dev/null
+  # Kafka's PEM key store: an unencrypted PKCS#8 key followed by the certificate chain.
+  openssl pkcs8 -topk8 -nocrypt -in "$TLS/broker.key.pem" -out "$TLS/broker.key"
+  cat "$TLS/broker.key" "$TLS/broker.crt" "$TLS/ca.crt" >"$TLS/broker.pem"
+}
+
+user_passwords() {
+  mkdir -p "$USERS_DIR"
+  chmod 700 "$USERS_DIR"
+  local user
+  for user in $(scram_users); do
+    [[ -f "$USERS_DIR/$user" ]] || (umask 077; openssl rand -hex 24 >"$USERS_DIR/$user")
+  done
+}
+
+listener_properties() {
+  if [[ "$SECURITY" == SASL_SSL ]]; then
+    cat <<PROPS
+listeners=SASL_SSL://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$PORT
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS/ca.crt
+ssl.endpoint.identification.algorithm=https
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+# admin for the broker itself and the operator; ANONYMOUS is the controller listener's principal, which is
+# plaintext but bound to loopback only.
+super.users=User:admin;User:ANONYMOUS
+auto.create.topics.enable=false
+PROPS
+  else
+    cat <<PROPS
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+auto.create.topics.enable=true
+PROPS
+  fi
+}
+
+admin_client_properties() {
+  cat >"$TLS/admin.properties" <<PROPS
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS/ca.crt
+PROPS
+  chmod 600 "$TLS/admin.properties"
+}
+
+apply_acls() {
+  admin_client_properties
+  java -Xmx128m -cp "$KAFKA_LIB/*" "$HERE/kafka/KafkaUserAcls.java" \
+    apply "127.0.0.1:$PORT" "$TLS/admin.properties" "$KAFKA_USERS"
+}
+
 start() {
   if answers; then log "already running on 127.0.0.1:$PORT"; return 0; fi
   fetch
   mkdir -p "$STATE/data" "$STATE/logs"
+  local format_options=()
+  if [[ "$SECURITY" == SASL_SSL ]]; then
+    tls_material
+    user_passwords
+    local user
+    # SCRAM credentials are metadata records: written when the storage is formatted, before the first start.
+    for user in $(scram_users); do
+      format_options+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
+    done
+  elif [[ "$SECURITY" != PLAINTEXT ]]; then
+    log "CME_KAFKA_BROKER_SECURITY must be PLAINTEXT or SASL_SSL, not $SECURITY"
+    return 2
+  fi
   cat >"$STATE/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_properties)
 log.dirs=$STATE/data
 num.partitions=3
 default.replication.factor=1
@@ -60,7 +165,6 @@ transaction.state.log.num.partitions=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=true
 num.network.threads=2
 num.io.threads=2
 num.recovery.threads.per.data.dir=1
@@ -70,13 +174,18 @@ PROPS
     -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.properties")
   if [[ ! -f "$STATE/data/meta.properties" ]]; then
     java "${jvm[@]}" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
-      -t "MkU3OEVBNTcwNTJENDM2Qk" -c "$STATE/server.properties" --ignore-formatted >"$STATE/logs/format.log" 2>&1
+      -t "MkU3OEVBNTcwNTJENDM2Qk" -c "$STATE/server.properties" --ignore-formatted ${format_options[@]+"${format_options[@]}"} \
+      >"$STATE/logs/format.log" 2>&1
   fi
   nohup java "${jvm[@]}" -cp "$KAFKA_LIB/*" kafka.Kafka "$STATE/server.properties" \
     >"$STATE/logs/stdout.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 120); do
-    if answers; then log "started on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), logs in $STATE/logs)"; return 0; fi
+    if answers; then
+      if [[ "$SECURITY" == SASL_SSL ]]; then apply_acls; fi
+      log "started $SECURITY on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), logs in $STATE/logs)"
+      return 0
+    fi
     if ! running_pid >/dev/null; then break; fi
     sleep 0.5
   done
@@ -99,8 +208,18 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
-  reset) stop; rm -rf "$STATE/data" ;;
+  reset) stop; rm -rf "$STATE/data" "$TLS" "$USERS_DIR" ;;
   status) if answers; then echo "running on 127.0.0.1:$PORT"; else echo "not running"; exit 1; fi ;;
-  env) echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$PORT" ;;
-  *) echo "usage: $0 fetch|start|stop|reset|status|env" >&2; exit 2 ;;
+  env)
+    echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$PORT"
+    if [[ "$SECURITY" == SASL_SSL ]]; then
+      echo "CME_KAFKA_SECURITY_PROTOCOL=SASL_SSL"
+      echo "CME_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+      echo "CME_KAFKA_CA_FILE=$TLS/ca.crt"
+      echo "CME_KAFKA_USERNAME=admin"
+      echo "CME_KAFKA_PASSWORD=$(password_of admin)"
+    fi
+    ;;
+  password) password_of "${2:?usage: $0 password USER}" ;;
+  *) echo "usage: $0 fetch|start|stop|reset|status|env|password USER" >&2; exit 2 ;;
 esac

@@ -1,8 +1,8 @@
 """Structural checks of the Kubernetes manifests under deploy/k8s, and of the Dockerfile, against the code they deploy.
 
-No cluster and no kustomize binary: the manifests are read as YAML, kustomizations are followed through their
-resources and components, and what they declare is compared with the topics, services, ports, subscriptions and
-consumer groups of the code.
+The manifests are read as YAML, kustomizations are followed through their resources and components, and what they
+declare is compared with the topics, services, ports, subscriptions and consumer groups of the code. What kustomize
+renders from them, and its validation, is in test_rendered_manifests.py and test_secure_transport.py.
 """
 
 import importlib
@@ -34,7 +34,14 @@ PARTITIONS = 6
 DAY_MS = 24 * 60 * 60 * 1000
 PROCESSES = (*SERVICES, "relay")
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
-SECRET_SETTINGS = ("DATABASE_URL", "CME_API_TOKENS", "CME_OIDC_CLIENT_SECRET")
+SECRET_SETTINGS = (
+    "DATABASE_URL",
+    "CME_API_TOKENS",
+    "CME_OIDC_CLIENT_SECRET",
+    "CME_GOV_NOTIFY_API_KEY",
+    "CME_GOV_NOTIFY_CALLBACK_TOKEN",
+    "CME_INTERNAL_API_TOKEN",
+)
 
 
 @dataclass(frozen=True)
@@ -73,13 +80,25 @@ def is_kustomization(path: Path) -> bool:
 
 @cache
 def all_resources() -> tuple[Resource, ...]:
-    """Every Kubernetes object in every YAML file under deploy/k8s (kustomizations themselves excluded)."""
+    """Every Kubernetes object in every YAML file under deploy/k8s (kustomizations and the partial objects of
+    patch files excluded: tests/deploy/test_rendered_manifests.py checks what the patches make)."""
     return tuple(
         Resource(path, document)
         for path in yaml_files(K8S)
-        if not is_kustomization(path)
+        if not is_kustomization(path) and path.resolve() not in patch_files()
         for document in documents(path)
         if is_resource(document)
+    )
+
+
+@cache
+def patch_files() -> frozenset[Path]:
+    return frozenset(
+        (path.parent / patch["path"]).resolve()
+        for path in yaml_files(K8S)
+        if is_kustomization(path)
+        for patch in kustomization(path.parent).get("patches", [])
+        if "path" in patch
     )
 
 
@@ -266,14 +285,16 @@ def test_the_relay_runs_the_relay_module() -> None:
     ]
 
 
-def test_triage_scheduler_runs_due_rules_every_fifteen_minutes_without_overlap() -> None:
-    cron_job = named(rendered(BASE), "CronJob", "triage-run-due")
+@pytest.mark.parametrize("service", ["triage", "review"])
+def test_each_scheduler_runs_its_services_due_rules_every_fifteen_minutes_without_overlap(service: str) -> None:
+    """Triage's joiner watches and deadlines; review's further reviews and re-checks. Each as its own role."""
+    cron_job = named(rendered(BASE), "CronJob", f"{service}-run-due")
     (container,) = containers(cron_job)
 
     assert cron_job.spec["schedule"] == "*/15 * * * *"
     assert cron_job.spec["concurrencyPolicy"] == "Forbid"
-    assert container["command"] == ["python", "-m", "services.triage", "run-due"]
-    assert env_of(container)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "cme-triage-database"
+    assert container["command"] == ["python", "-m", f"services.{service}", "run-due"]
+    assert env_of(container)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"cme-{service}-database"
 
 
 def test_every_container_has_the_restricted_security_context() -> None:
@@ -330,6 +351,8 @@ def test_secrets_are_referenced_never_stored() -> None:
         *(f"cme-{process}-database" for process in PROCESSES),
         "cme-casework-api-tokens",
         "cme-casework-oidc",
+        "cme-notify-gov-notify",
+        "cme-internal-api-token",
     }
 
 
@@ -398,7 +421,9 @@ def test_keda_never_scales_past_the_partition_count_or_to_zero() -> None:
 
 
 def test_keda_reads_the_kafka_cluster_the_services_use() -> None:
-    bootstrap = config_map_data()["KAFKA_BOOTSTRAP_SERVERS"]
+    # The keda component goes with secure-transport, which points the services at the SASL_SSL listener.
+    (secure_config,) = documents(K8S / "components" / "secure-transport" / "config.yaml")
+    bootstrap = secure_config["data"]["KAFKA_BOOTSTRAP_SERVERS"]
     for scaled in scaled_objects():
         for trigger in scaled.spec["triggers"]:
             assert trigger["metadata"]["bootstrapServers"] == bootstrap, scaled.name
@@ -432,7 +457,9 @@ def test_the_relay_user_writes_every_topic_services_publish_to_and_reads_none() 
 
 
 def test_kafka_users_authenticate_and_grant_only_literal_acls() -> None:
-    assert {user.name for user in kafka_users()} == {f"cme-{process}" for process in PROCESSES}
+    assert {user.name for user in kafka_users()} == {
+        f"cme-{process}" for process in (*PROCESSES, "operator", "dlq-replay")
+    }
     for user in kafka_users():
         assert user.spec["authentication"]["type"] == "scram-sha-512", user.name
         for acl in user.spec["authorization"]["acls"]:
@@ -584,14 +611,30 @@ def test_every_workload_has_its_own_policy_allowing_dns() -> None:
         assert 53 in egress_ports(policy), owner.name
 
 
+# Beyond DNS, Kafka, PostgreSQL and the collector: casework calls review's internal API (the Missing Mondays
+# pages), and notify calls GOV.UK Notify over HTTPS.
+EXTRA_EGRESS = {"casework": {8003}, "notify": {443}}
+
+
 @pytest.mark.parametrize("process", PROCESSES)
-def test_processes_may_reach_kafka_postgres_and_the_collector_only(process: str) -> None:
+def test_processes_may_reach_kafka_postgres_and_the_collector_and_only_what_else_they_call(process: str) -> None:
     (policy,) = policy_for(pod_labels(named(rendered(PRODUCTION), "Deployment", process)))
 
-    assert egress_ports(policy) == {53, 9092, 5432, 4318}
+    # 9093: the Kafka cluster's SASL_SSL listener only (components/secure-transport).
+    assert egress_ports(policy) == {53, 9093, 5432, 4318, *EXTRA_EGRESS.get(process, set())}
 
 
-def test_only_casework_accepts_traffic_from_the_ingress_controller() -> None:
+def test_notify_reaches_the_internet_on_https_only_and_never_the_private_ranges() -> None:
+    (policy,) = policy_for(pod_labels(named(rendered(PRODUCTION), "Deployment", "notify")))
+    internet = [rule for rule in policy.spec["egress"] if any("ipBlock" in peer for peer in rule["to"])]
+
+    assert [port["port"] for rule in internet for port in rule["ports"]] == [443]
+    (block,) = [peer["ipBlock"] for rule in internet for peer in rule["to"]]
+    assert block == {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}
+
+
+def test_only_casework_and_notify_accept_traffic_from_the_ingress_controller() -> None:
+    """Officers reach casework's UI; GOV.UK Notify posts delivery receipts to notify. Nothing else is exposed."""
     admitted = {
         policy.name
         for policy in network_policies()
@@ -601,7 +644,7 @@ def test_only_casework_accepts_traffic_from_the_ingress_controller() -> None:
         == "ingress-nginx"
     }
 
-    assert admitted == {"casework"}
+    assert admitted == {"casework", "notify"}
 
 
 # The image
@@ -615,7 +658,7 @@ def test_dockerfile_builds_a_non_root_image_from_the_lock_file_with_the_frontend
     assert "uv==0.13.8" in dockerfile
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "RUN bash scripts/frontend.sh" in dockerfile
-    assert "services/casework/static/vendor" in dockerfile
+    assert "services/casework/entrypoints/web/static/vendor" in dockerfile
     assert re.search(r"PYTHONDONTWRITEBYTECODE=1\b", dockerfile)
     assert re.search(r"PYTHONUNBUFFERED=1\b", dockerfile)
     assert re.findall(r"^USER (.+)$", dockerfile, re.MULTILINE)[-1] == "10001:10001"
@@ -626,4 +669,4 @@ def test_docker_build_context_holds_only_what_the_image_needs() -> None:
 
     assert rules[0] == "*"
     assert {"!pyproject.toml", "!uv.lock", "!contracts/", "!cme_runtime/", "!services/"} <= set(rules)
-    assert "services/casework/static/vendor" in rules
+    assert "services/casework/entrypoints/web/static/vendor" in rules
