@@ -1,12 +1,30 @@
 """Value types shared by the v1 event contracts."""
 
+import re
 from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 Name = str
 SchoolId = str
+
+# PostgreSQL cannot store NUL in text or JSON, and the other C0/C1 control characters and unpaired surrogates are
+# never part of a name, an id or a note: they come from broken exports or attacks. Tab, line feed and carriage
+# return are allowed, because notes have lines.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL_CHARACTERS.search(value) is not None
+
+
+def without_control_characters(value: str | None) -> str | None:
+    """A validator for identifiers that are looked up before any other check: refuses control characters."""
+    if value is not None and has_control_characters(value):
+        raise PydanticCustomError("control_character", "String should not contain control characters")
+    return value
 
 
 class Part(BaseModel):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts import topics
 from contracts.base import Event
@@ -23,6 +23,7 @@ from contracts.events.common_v1 import (
     Safeguarding,
     School,
     SocialWorker,
+    without_control_characters,
 )
 
 SubmissionId = str
@@ -42,6 +43,9 @@ class Submission(Event):
     )
     submitted_at: datetime
     submitter: Submitter | None = None
+
+    # The id is looked up before intake's rules run, so a value the database cannot compare is refused here.
+    _submission_id_is_text = field_validator("submission_id")(without_control_characters)
 
 
 class SchoolReturnChild(Child):
@@ -106,6 +110,8 @@ class AbsenceSubmitted(SchoolReturn):
     updates_submission_id: SubmissionId | None = Field(default=None, description="Set on an update")
     details: str | None = Field(default=None, max_length=2000)
 
+    _updates_submission_id_is_text = field_validator("updates_submission_id")(without_control_characters)
+
 
 class SicknessSubmitted(SchoolReturn):
     """A 15-day sickness return (2024 regulations): prompts the LA to consider its section 19 duty."""
@@ -132,6 +138,8 @@ class PartTimeTimetableSubmitted(SchoolReturn):
     reason: str = Field(min_length=1, max_length=2000)
     alternative_provision_used: bool = False
     updates_submission_id: SubmissionId | None = None
+
+    _updates_submission_id_is_text = field_validator("updates_submission_id")(without_control_characters)
 
 
 class SocialCareAlertType(StrEnum):

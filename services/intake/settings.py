@@ -17,6 +17,11 @@ class IntakeSettings(ServiceSettings):
         default=5, description="How many days after the submission a leaving or start date may be"
     )
     ctf_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, description="The largest CTF file accepted")
+    submission_max_bytes: int = Field(
+        default=1024 * 1024,
+        description="The largest JSON body the HTTP API reads (413 beyond it, refused before it is read); "
+        "a submission is a few kilobytes",
+    )
     intake_api_keys: dict[str, str] = Field(
         default={},
         description="CME_INTAKE_API_KEYS: API keys of upstream systems, mapped to the client's name. "

@@ -7,18 +7,24 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cme_runtime.service import ServiceRuntime
+from contracts.events.common_v1 import has_control_characters
 from contracts.events.intake_v1 import SUBMISSION_TYPES, CtfFileSubmitted, Problem, Submission
 from services.intake.adapters.register import ChildRegister, MatchReview, Merge, NotFound, RegisterError
 from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
+from services.intake.entrypoints.limits import BodyTooLarge, SubmissionBodyGuard, rejection
 from services.intake.service_layer.submissions import CtfOutcome, IntakeService, Outcome
+from services.intake.settings import IntakeSettings
 
 SUBMISSIONS_PREFIX = "/api/v1/submissions"
+CTF_PATH = f"{SUBMISSIONS_PREFIX}/ctf"
+DEFAULT_SUBMISSION_MAX_BYTES = 1024 * 1024
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
 
 # Schema failures are turned into the same problem list as rule failures, worded for a school administrator.
@@ -43,6 +49,21 @@ _SCHEMA_MESSAGES = {
     "bool_parsing": "Send {field} as true or false",
     "int_parsing": "Enter {field} as a whole number",
     "float_parsing": "Enter {field} as a number",
+    "finite_number": "Enter {field} as a number",
+    "int_from_float": "Enter {field} as a whole number",
+    "int_type": "Enter {field} as a whole number",
+    "float_type": "Enter {field} as a number",
+    "bool_type": "Send {field} as true or false",
+    "string_type": "Enter {field} as text",
+    "string_unicode": "{field} must not contain control characters",
+    "control_character": "{field} must not contain control characters",
+    "tuple_type": "Send {field} as a list",
+    "list_type": "Send {field} as a list",
+    "date_from_datetime_inexact": "Enter {field} as a real date, like 2026-09-01",
+    "datetime_type": "Enter {field} as a date and time, like 2026-09-01T09:30:00Z",
+    "datetime_object_invalid": "Enter {field} as a date and time, like 2026-09-01T09:30:00Z",
+    "timezone_offset": "Enter {field} as a date and time, like 2026-09-01T09:30:00Z",
+    "unreadable_body": "Send the submission as valid JSON, encoded as UTF-8",
 }
 
 _SUMMARIES = {
@@ -154,8 +175,11 @@ def schema_problems(error: RequestValidationError) -> list[Problem]:
 
 
 def _submission_field(body: Any, name: str) -> str | None:
+    """A field of a body that failed its contract, if it can be stored as the rejection's id or type."""
     if isinstance(body, dict) and isinstance(body.get(name), str):
-        return str(body[name])[:100]
+        value = str(body[name])
+        if value and len(value) <= 100 and not has_control_characters(value):
+            return value
     return None
 
 
@@ -204,6 +228,11 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(received)
 
 
+def _max_body_bytes(runtime: ServiceRuntime) -> int:
+    settings = runtime.settings
+    return settings.submission_max_bytes if isinstance(settings, IntakeSettings) else DEFAULT_SUBMISSION_MAX_BYTES
+
+
 def _size(limit: int) -> str:
     mebibyte = 1024 * 1024
     return f"{limit // mebibyte} MB" if limit % mebibyte == 0 else f"{limit} bytes"
@@ -212,6 +241,8 @@ def _size(limit: int) -> str:
 _SUBMISSION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": Accepted, "description": "Already received: the first outcome"},
     401: {"description": "No valid API key (only when API keys are configured)"},
+    413: {"model": Rejected, "description": "The body is larger than the limit (CME_SUBMISSION_MAX_BYTES)"},
+    415: {"model": Rejected, "description": "The body is not sent as application/json"},
     422: {"model": Rejected, "description": "Every problem with the submission; nothing else happened"},
 }
 
@@ -289,6 +320,9 @@ def add_routes(
         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=100)] = None,
     ) -> JSONResponse:
         file_id = idempotency_key or submission_id
+        if file_id is not None and has_control_characters(file_id):
+            message = "Send the file's ID without control characters"
+            return rejected_response(None, [Problem(field="submission_id", message=message)])
         if file_id is None:
             message = "Send the file's ID in the Idempotency-Key header or the submission_id query parameter"
             async with runtime.session_factory.begin() as session:
@@ -308,10 +342,34 @@ def add_routes(
             ctf_outcome = await service.submit_ctf(session, file_id, content, channel="http", client=client_name)
         return ctf_response(ctf_outcome)
 
+    def limited(path: str) -> bool:
+        return path.startswith("/api/") and path != CTF_PATH
+
+    def json_only(path: str) -> bool:
+        return path.startswith(f"{SUBMISSIONS_PREFIX}/") and path != CTF_PATH
+
+    app.add_middleware(SubmissionBodyGuard, max_bytes=_max_body_bytes(runtime), limited=limited, json_only=json_only)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, error: BodyTooLarge) -> Response:
+        return rejection(413, str(error.detail))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unparseable_submission(request: Request, error: StarletteHTTPException) -> Response:
+        # FastAPI answers 400 when the body is not text it can parse at all (invalid UTF-8, nested too deeply to
+        # read): for a submission that is a rejection like any other, naming what to fix.
+        if error.status_code != 400 or not request.url.path.startswith(f"{SUBMISSIONS_PREFIX}/"):
+            return await http_exception_handler(request, error)
+        problem = Problem(field="submission", message=_SCHEMA_MESSAGES["unreadable_body"])
+        return await _record_unreadable(request, [problem], None)
+
     @app.exception_handler(RequestValidationError)
     async def unreadable_submission(request: Request, error: RequestValidationError) -> Response:
         if not request.url.path.startswith(SUBMISSIONS_PREFIX):
             return await request_validation_exception_handler(request, error)
+        return await _record_unreadable(request, schema_problems(error), error.body)
+
+    async def _record_unreadable(request: Request, problems: list[Problem], body: Any) -> Response:
         # The body is parsed before the key is checked; an unknown caller must not get a rejection recorded.
         try:
             client_name = submitter_keys.client_for(request.headers.get(API_KEY_HEADER))
@@ -319,10 +377,9 @@ def add_routes(
             return JSONResponse(
                 {"detail": unauthorised.detail}, status_code=unauthorised.status_code, headers=unauthorised.headers
             )
-        problems = schema_problems(error)
-        body = error.body
         submission_id = _submission_field(body, "submission_id")
-        submission_type = _submission_field(body, "submission_type") or request.url.path.rsplit("/", 1)[-1]
+        # The route names the type; the body's own `submission_type` may be anything when the body is unreadable.
+        submission_type = request.url.path.rsplit("/", 1)[-1]
         async with runtime.session_factory.begin() as session:
             outcome = await service.reject(
                 session, problems, submission_id, submission_type, channel="http", client=client_name

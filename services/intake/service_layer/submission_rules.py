@@ -8,9 +8,12 @@ Whether an update names a submission intake has accepted needs the database: see
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
-from contracts.events.common_v1 import Address, Child, Destination
+from pydantic import BaseModel
+
+from contracts.events.common_v1 import Address, Child, Destination, has_control_characters
 from contracts.events.intake_v1 import (
     AbsenceSubmitted,
     JoinerSubmitted,
@@ -23,6 +26,7 @@ from contracts.events.intake_v1 import (
     SocialCareAlertSubmitted,
     Submission,
 )
+from contracts.reference.leaving_grounds import REGULATIONS_2006_IN_FORCE
 from services.intake.domain import validation
 from services.intake.domain.grounds import DocumentKind
 from services.intake.domain.schools import SchoolDirectory
@@ -33,6 +37,10 @@ CLOCK_TOLERANCE = timedelta(hours=1)
 _UK_COUNTRIES = frozenset({"united kingdom", "uk", "england", "gb", "great britain", "wales", "scotland"})
 # The leaving-ground checks name fields by the form's words; the contract names them differently.
 _LEAVER_FIELD_NAMES = {"ground": "leaving_reason", "destination_school": "destination.school_id"}
+# Limits for what the contracts leave unbounded (adding them to the schemas would break their v1 compatibility):
+# no form field holds more than the longest declared text, and no list on a form needs more than a few entries.
+MAX_TEXT_LENGTH = 4000
+MAX_LIST_ITEMS = 50
 
 
 class Clock:
@@ -101,16 +109,83 @@ def _today_or_past(day: date, submitted: date, field_name: str, label: str) -> l
     return [validation.Problem(field_name, f"{label} must be today or in the past")]
 
 
-def _submitted_at_problems(submission: Submission, rules: SubmissionRules) -> list[validation.Problem]:
-    moment = submission.submitted_at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LONDON)
-    if moment <= rules.clock.now() + CLOCK_TOLERANCE:
+def _not_before_the_law(day: date | None, field_name: str, label: str) -> list[validation.Problem]:
+    # Triage reads each referral under the rules in force on its date and has none before the 2006 regulations,
+    # so an earlier date (a typing mistake) would fail there; it is refused here, where the sender can fix it.
+    if day is None or day >= REGULATIONS_2006_IN_FORCE:
         return []
-    return [validation.Problem("submitted_at", "Date and time submitted must be now or in the past")]
+    return [validation.Problem(field_name, f"{label} must be on or after {_long_date(REGULATIONS_2006_IN_FORCE)}")]
 
 
-def _leaver(submission: LeaverSubmitted, rules: SubmissionRules) -> list[validation.Problem]:
+def _dates_in_law(submission: Submission) -> list[validation.Problem]:
+    """The dates a referral is dated by, by submission type (see `normalisation.referral_for`)."""
+    labels = {
+        "leaving_date": "Leaving date",
+        "start_date": "Start date",
+        "first_day_of_absence": "First day of absence",
+        "sickness_started": "Sickness start date",
+    }
+    return [
+        problem
+        for name, label in labels.items()
+        if name in type(submission).model_fields
+        for problem in _not_before_the_law(getattr(submission, name), name, label)
+    ]
+
+
+def _readable(path: str) -> str:
+    words = path.replace("_", " ").replace(".", " ")
+    return words[0].upper() + words[1:]
+
+
+def _value_problems(value: object, path: str) -> list[validation.Problem]:
+    """Text PostgreSQL or the screens cannot take, and absurd sizes, anywhere in a submission, by field path."""
+    if isinstance(value, Enum | bool | int | float | date):
+        return []
+    if isinstance(value, str):
+        if has_control_characters(value):
+            return [validation.Problem(path, f"{_readable(path)} must not contain control characters")]
+        if len(value) > MAX_TEXT_LENGTH:
+            return [validation.Problem(path, f"{_readable(path)} must be {MAX_TEXT_LENGTH} characters or fewer")]
+        return []
+    if isinstance(value, BaseModel):
+        return [
+            problem
+            for name in type(value).model_fields
+            for problem in _value_problems(getattr(value, name), f"{path}.{name}" if path else name)
+        ]
+    if isinstance(value, tuple | list):
+        if len(value) > MAX_LIST_ITEMS:
+            return [validation.Problem(path, f"{_readable(path)} must have {MAX_LIST_ITEMS} entries or fewer")]
+        return [problem for index, item in enumerate(value) for problem in _value_problems(item, f"{path}.{index}")]
+    return []
+
+
+def _in_utc(moment: datetime) -> datetime | None:
+    """The moment in UTC (a time without an offset is England's), or None when it has no such moment: a time
+    like 9999-12-31T23:00-12:00 or 0001-01-01T00:00+14:00 lies outside the years a date can hold."""
+    try:
+        in_utc = (moment if moment.tzinfo else moment.replace(tzinfo=LONDON)).astimezone(UTC)
+        submitted_on(moment)  # the day in England must exist too (0001-01-01T00:00Z was 31 December 1 BC there)
+    except (OverflowError, ValueError):
+        return None
+    return in_utc
+
+
+def _submitted_at_problems(submission: Submission, rules: SubmissionRules) -> list[validation.Problem]:
+    moment = _in_utc(submission.submitted_at)
+    if moment is None:
+        return [
+            validation.Problem(
+                "submitted_at", "Enter date and time submitted as a real date and time, like 2026-09-01T09:30:00Z"
+            )
+        ]
+    if moment > rules.clock.now() + CLOCK_TOLERANCE:
+        return [validation.Problem("submitted_at", "Date and time submitted must be now or in the past")]
+    return _not_before_the_law(submitted_on(submission.submitted_at), "submitted_at", "Date and time submitted")
+
+
+def _leaver(submission: LeaverSubmitted, rules: SubmissionRules, submitted: date) -> list[validation.Problem]:
     ground_problems = validation.check_leaving_ground(
         submission.leaving_reason,
         [DocumentKind(document.kind.value) for document in submission.documents],
@@ -124,7 +199,7 @@ def _leaver(submission: LeaverSubmitted, rules: SubmissionRules) -> list[validat
         *_destination_problems(submission.destination),
         *validation.check_leaving_date(
             submission.leaving_date,
-            submitted_on(submission.submitted_at),
+            submitted,
             rules.max_days_ahead,
             "leaving_date",
         ),
@@ -139,32 +214,32 @@ def _leaver_field(field_name: str) -> str:
     return f"{renamed}.{rest}" if rest else renamed
 
 
-def _joiner(submission: JoinerSubmitted, rules: SubmissionRules) -> list[validation.Problem]:
-    latest = submitted_on(submission.submitted_at) + timedelta(days=rules.max_days_ahead)
+def _joiner(submission: JoinerSubmitted, rules: SubmissionRules, submitted: date) -> list[validation.Problem]:
+    latest = submitted + timedelta(days=rules.max_days_ahead)
     return [
         *_child_problems(submission.child, rules.clock.today(), date_of_birth_required=True),
         *_not_after(submission.start_date, latest, "start_date", "Start date"),
     ]
 
 
-def _absence(submission: AbsenceSubmitted, rules: SubmissionRules) -> list[validation.Problem]:
+def _absence(submission: AbsenceSubmitted, rules: SubmissionRules, submitted: date) -> list[validation.Problem]:
     return [
         *_child_problems(submission.child, rules.clock.today(), date_of_birth_required=True),
         *_today_or_past(
             submission.first_day_of_absence,
-            submitted_on(submission.submitted_at),
+            submitted,
             "first_day_of_absence",
             "First day of absence",
         ),
     ]
 
 
-def _sickness(submission: SicknessSubmitted, rules: SubmissionRules) -> list[validation.Problem]:
+def _sickness(submission: SicknessSubmitted, rules: SubmissionRules, submitted: date) -> list[validation.Problem]:
     return [
         *_child_problems(submission.child, rules.clock.today(), date_of_birth_required=True),
         *_today_or_past(
             submission.sickness_started,
-            submitted_on(submission.submitted_at),
+            submitted,
             "sickness_started",
             "Sickness start date",
         ),
@@ -207,16 +282,16 @@ def _la_enquiry(submission: LaEnquirySubmitted, rules: SubmissionRules) -> list[
     return found
 
 
-def _type_problems(submission: Submission, rules: SubmissionRules) -> list[validation.Problem]:
+def _type_problems(submission: Submission, rules: SubmissionRules, submitted: date) -> list[validation.Problem]:
     match submission:
         case LeaverSubmitted():
-            return _leaver(submission, rules)
+            return _leaver(submission, rules, submitted)
         case JoinerSubmitted():
-            return _joiner(submission, rules)
+            return _joiner(submission, rules, submitted)
         case AbsenceSubmitted():
-            return _absence(submission, rules)
+            return _absence(submission, rules, submitted)
         case SicknessSubmitted():
-            return _sickness(submission, rules)
+            return _sickness(submission, rules, submitted)
         case PartTimeTimetableSubmitted():
             return _part_time_timetable(submission, rules)
         case SocialCareAlertSubmitted():
@@ -230,5 +305,13 @@ def _type_problems(submission: Submission, rules: SubmissionRules) -> list[valid
 
 def submission_problems(submission: Submission, rules: SubmissionRules) -> list[Problem]:
     """Every problem with a submission of any type but a CTF file (whose pupils `ctf_child` checks)."""
-    found = [*_submitted_at_problems(submission, rules), *_type_problems(submission, rules)]
+    submitted_at_problems = _submitted_at_problems(submission, rules)
+    # Dates on the form are read against the day it was submitted; without a believable one, against today.
+    submitted = rules.clock.today() if submitted_at_problems else submitted_on(submission.submitted_at)
+    found = [
+        *_value_problems(submission, ""),
+        *submitted_at_problems,
+        *_dates_in_law(submission),
+        *_type_problems(submission, rules, submitted),
+    ]
     return [Problem(field=problem.field, message=problem.message) for problem in found]

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from cme_runtime.db import Transaction
 from cme_runtime.logging import get_logger
 from cme_runtime.outbox import EventOutbox
+from cme_runtime.redact import digest
 from contracts.envelope import CloudEventAttributes
 from contracts.events.intake_v1 import CtfFileSubmitted, Problem, Submission, SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
@@ -154,7 +155,8 @@ class IntakeService:
         await self._record_referral(session, referral, resolution)
         log.info(
             "submission accepted",
-            submission_id=submission.submission_id,
+            # Client-chosen, so it may hold anything (a UPN has been seen): logged as a digest only.
+            submission_id_sha256=digest(submission.submission_id),
             submission_type=submission_type_of(submission),
             referral_id=str(referral_id),
             child_id=str(resolution.child_id),
@@ -235,7 +237,7 @@ class IntakeService:
         await self._publish_rejection(session, problems, submission_id, submission_type, rejected_at)
         log.info(
             "submission rejected",
-            submission_id=submission_id,
+            submission_id_sha256=digest(submission_id),
             submission_type=submission_type,
             problem_fields=[problem.field for problem in problems],
             channel=channel,
@@ -339,7 +341,7 @@ class IntakeService:
         )
         log.info(
             "ctf file processed",
-            submission_id=submission_id,
+            submission_id_sha256=digest(submission_id),
             pupils=outcome.pupils,
             accepted=outcome.accepted_pupils,
             rejected=outcome.rejected_pupils,
