@@ -3,9 +3,9 @@
 from contracts.base import Event
 from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
 from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
-from contracts.events.notify_v1 import MessageRecorded
+from contracts.events.notify_v1 import MessageRecorded, MessageStatusChanged
 from contracts.events.referral_v1 import ReferralReceived
-from contracts.events.review_v1 import ReviewDecided
+from contracts.events.review_v1 import RecheckDue, ReviewDecided, ReviewProgressed, ReviewSignedOff
 from contracts.events.triage_v1 import TriageDecided
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -18,7 +18,11 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseEscalated,
     CaseClosed,
     ReviewDecided,
+    ReviewSignedOff,
+    ReviewProgressed,
+    RecheckDue,
     MessageRecorded,
+    MessageStatusChanged,
 )
 
 BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in EVENT_TYPES}

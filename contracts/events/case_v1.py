@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Safeguarding, School
+from contracts.events.common_v1 import Child, Part, Safeguarding, School
 from contracts.events.triage_v1 import Priority, Track
 
 
@@ -41,6 +41,13 @@ class CaseUpdated(Event):
     status: str
     priority: Priority | None = None
     officer_id: str | None = None
+    flags_raised: tuple[str, ...] = Field(
+        default=(), description="On change=flags_raised: the coded flags newly set (cla, cp, cin, ehcp, ...)"
+    )
+    safeguarding: Safeguarding | None = Field(
+        default=None,
+        description="On flags_raised and reopened: the case's social-care facts after the change, for notify",
+    )
 
 
 class EscalationKind(StrEnum):
@@ -49,6 +56,26 @@ class EscalationKind(StrEnum):
     SCHOOL_ATTENDANCE_ORDER = "sao"
     SECTION_19 = "s19"
     CCAS = "ccas"
+
+
+class ChildOnReviewForm(Part):
+    """A child as the Missing Mondays review form lists them (App. F)."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+    previous_school: str | None = None
+    last_day_in_school: date | None = None
+
+
+class ChecklistSummaryLine(Part):
+    """One App. F check on the review form: done or not applicable, with the date and the officer's initials."""
+
+    check: str
+    group: str
+    status: str
+    on: date
+    initials: str
 
 
 class CaseEscalated(Event):
@@ -62,6 +89,12 @@ class CaseEscalated(Event):
     cme_score: int | None = Field(default=None, ge=1, le=5)
     safeguarding_score: int | None = Field(default=None, ge=1, le=5)
     escalated_by: str
+    children: list[ChildOnReviewForm] = Field(
+        default_factory=list, description="Missing Mondays: the children the review form lists"
+    )
+    checklist: list[ChecklistSummaryLine] = Field(
+        default_factory=list, description="Missing Mondays: the App. F checklist summary for the form"
+    )
 
 
 class CaseClosed(Event):

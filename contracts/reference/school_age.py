@@ -4,6 +4,9 @@ A child starts to be of CSA on the first prescribed day (31 December, 31 March, 
 fifth birthday (Education Act 1996 s8(2), (3)). They stop being of CSA after the school leaving date: the last
 Friday in June of the school year (1 September to 31 August) in which they turn 16 (s8(4); Education (School
 Leaving Date) Order 1997). Both ends of the window are inclusive.
+
+The law, once, for every service: triage reads the whole window (who is of CSA), casework its end (a case may
+close as "past compulsory school age"). Standard library only, like the rest of contracts.reference.
 """
 
 from datetime import date, timedelta
@@ -74,3 +77,8 @@ def csa_status(date_of_birth: date, on: date) -> CsaStatus:
     if on > end:
         return CsaStatus.PAST_COMPULSORY_SCHOOL_AGE
     return CsaStatus.OF_COMPULSORY_SCHOOL_AGE
+
+
+def past_compulsory_school_age(date_of_birth: date | None, on: date) -> bool:
+    """True once the school leaving date has passed (the leaving date itself is still of CSA)."""
+    return date_of_birth is not None and on > csa_end(date_of_birth)

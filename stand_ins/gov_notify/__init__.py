@@ -1,0 +1,1 @@
+"""A small GOV.UK Notify-compatible server: `python -m stand_ins.gov_notify`."""
