@@ -34,7 +34,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -246,6 +246,9 @@ def generated_case(rng: random.Random, case_id: str, serial: int, *, now: dateti
         case.close(ClosureReason.MOVED_TO_OTHER_LA, officer.user_id, closed_at, ClosureDetails(la_code="330"))
         return case
     reason, details = close_reason_details(rng, case)
+    if reason is ClosureReason.PAST_COMPULSORY_SCHOOL_AGE:
+        # The rule refuses this reason for a child still of school age: these children are 17 when closed.
+        case.child = replace(case.child, date_of_birth=closed_at.date() - timedelta(days=17 * 365 + 5))
     case.close(reason, officer.user_id, closed_at, details)
     return case
 

@@ -19,11 +19,14 @@ from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, Case
 from services.casework.adapters.accounts import Accounts
 from services.casework.adapters.audit import AuditLog
 from services.casework.adapters.repository import CaseRepository
+from services.casework.adapters.review_client import HttpReviewMeetings
 from services.casework.adapters.tables import metadata
 from services.casework.entrypoints import kafka
 from services.casework.entrypoints.api import add_api_routes
+from services.casework.entrypoints.api_actions import add_api_action_routes
 from services.casework.entrypoints.web.oidc import OidcConfig
-from services.casework.entrypoints.web.security import SessionSettings
+from services.casework.entrypoints.web.pages_meeting import add_meeting_pages
+from services.casework.entrypoints.web.security import GuardedRouter, SessionSettings
 from services.casework.entrypoints.web.ui import mount_ui
 from services.casework.service_layer.cases import CaseworkService
 from services.casework.service_layer.officer_actions import OfficerActions
@@ -65,7 +68,9 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
     app = components.runtime.http_app(TITLE, DESCRIPTION)
     add_api_routes(app, components.runtime.session_factory, settings.api_tokens, components.accounts,
                    components.audit)
-    mount_ui(
+    add_api_action_routes(app, session_factory=components.runtime.session_factory, tokens=settings.api_tokens,
+                          accounts=components.accounts, audit=components.audit, actions=components.officer_actions)
+    ui = mount_ui(
         app,
         components.runtime.session_factory,
         SessionSettings(
@@ -80,6 +85,11 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
         officer_actions=components.officer_actions,
         oidc=OidcConfig.from_settings(settings),
     )
+    # The Missing Mondays pages: served here (one UI, one sign-in), their forms kept by review (docs/architecture.md).
+    meeting_router = GuardedRouter(ui.sessions)
+    token = settings.internal_api_token.get_secret_value() if settings.internal_api_token else None
+    add_meeting_pages(meeting_router, ui, HttpReviewMeetings(settings.review_api_url, token))
+    app.include_router(meeting_router)
     return app
 
 

@@ -30,3 +30,10 @@ class CaseworkSettings(ServiceSettings):
         description="Role claim value -> role; a user with no mapped value is refused",
     )
     oidc_team_claim: str | None = Field(default=None, description="An ID token claim naming the officer's team")
+    # Missing Mondays: the officers' UI serves the meeting's pages and asks review's internal API for the forms.
+    review_api_url: str = Field(
+        default="http://127.0.0.1:8003", description="Review's internal API (CME_REVIEW_API_URL)"
+    )
+    internal_api_token: SecretStr | None = Field(
+        default=None, description="The service token review's internal API expects (CME_INTERNAL_API_TOKEN)"
+    )

@@ -245,8 +245,10 @@ class EscalateForm(ActionForm):
 
 
 class CloseForm(ActionForm):
-    async def close(self, reason: str, *, school_id: str = "") -> None:
+    async def close(self, reason: str, *, school_id: str = "", destination_country: str = "") -> None:
         await self.choose(reason)
         if school_id:
             await self.page.get_by_label("School's establishment number").fill(school_id)
+        if destination_country:
+            await self.page.get_by_label("Moved abroad: destination country").fill(destination_country)
         await self.submit()

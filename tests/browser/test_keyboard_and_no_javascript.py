@@ -94,7 +94,7 @@ async def test_an_officer_works_a_case_from_sign_in_to_closure_with_javascript_o
     await NoteForm(page).add("The neighbours say the family moved to Portugal")
     await expect(case_page.success_banner).to_contain_text("Note added")
     await case_page.start("close")
-    await CloseForm(page).close("Moved abroad")
+    await CloseForm(page).close("Moved abroad", destination_country="Portugal")
     await expect(case_page.success_banner).to_contain_text("Case closed")
 
     await expect(case_page.tags.first).to_have_text("Closed")

@@ -12,7 +12,9 @@ from tests.browser.support import Casework, SignedInPage
 pytestmark = pytest.mark.browser
 
 CASE_NAVIGATION = ["Dashboard", "Cases"]
-OVERSIGHT_NAVIGATION = ["Dashboard", "Cases", "Audit log"]
+# Whoever sees every case also sees the Missing Mondays meeting (its agenda, forms and sign-off queue).
+ALLOCATION_NAVIGATION = ["Dashboard", "Cases", "Missing Mondays"]
+OVERSIGHT_NAVIGATION = ["Dashboard", "Cases", "Missing Mondays", "Audit log"]
 
 
 async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams(
@@ -50,7 +52,7 @@ async def test_an_engagement_manager_sees_the_allocation_queue_and_may_allocate(
     page = await signed_in(Role.ENGAGEMENT_MANAGER)
     dashboard = DashboardPage(page)
 
-    assert await dashboard.navigation() == CASE_NAVIGATION
+    assert await dashboard.navigation() == ALLOCATION_NAVIGATION
     await expect(dashboard.allocation_queue).to_be_visible()
     await expect(dashboard.allocation_queue.get_by_role("link", name="Allocate").first).to_be_visible()
     await expect(dashboard.workloads).to_contain_text(casework.user_by_id(OFFICER).display_name)

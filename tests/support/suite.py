@@ -41,6 +41,17 @@ class RunningSuite:
         self.supervisor.wait_ready([service])
 
 
+async def ensure_test_runner_user(env: dict[str, str]) -> None:
+    """The JSON API acts only as a real, active user: the tests read as a group manager (read-only)."""
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "services.casework", "ensure-service-user", "test-runner", "group_manager"),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    assert await command.wait() == 0
+
+
 @asynccontextmanager
 async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Path) -> AsyncIterator[RunningSuite]:
     """All five services and the relay as processes, on topics of their own (prefixed per run)."""
@@ -63,18 +74,7 @@ async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Pat
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})
     log_dir = log_root / prefix.rstrip(".")
     supervisor = Supervisor(specs.values(), log_dir)
-    # The JSON API acts only as a real, active user: the tests read as a group manager (read-only).
-    command = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.casework",
-        "ensure-service-user",
-        "test-runner",
-        "group_manager",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-    assert await command.wait() == 0
+    await ensure_test_runner_user(env)
     supervisor.start_all()
     try:
         supervisor.wait_ready()

@@ -8,7 +8,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.casework.adapters.snapshots import build, to_json
+from cme_runtime.snapshots import build, to_json
 from services.casework.adapters.tables import case_referrals, cases, timeline
 from services.casework.domain.allocation import working_due_date
 from services.casework.domain.case import Case

@@ -15,7 +15,9 @@ LEAD_OFFICER           View all cases; view the triage queue ("directs appropria
                        going on cases kept open); add notes; escalate ("coordinate or advise upon actions",
                        chairs Missing Mondays); close cases after a signed-off review; view reports
                        ("monitors the contact and reporting habits of schools"); view the audit log (the
-                       named CME point of referral answers for who saw and changed each child's record).
+                       named CME point of referral answers for who saw and changed each child's record);
+                       chair Missing Mondays: score the review form, withdraw a case from the agenda, pass the
+                       form to the senior officer once the window for concerns has closed (App. F).
 GROUP_MANAGER          View all cases, reports and the audit log (strategic lead, "provides regular feedback
                        to SLT/members on CME data, outcomes and concerns"). Changes nothing.
 SENIOR_OFFICER         Senior officer / assistant director: view all cases; sign off Missing Mondays closure
@@ -51,6 +53,7 @@ class Permission(StrEnum):
     ESCALATE = "escalate"
     CLOSE_CASE = "close_case"
     SIGN_OFF_CLOSURE = "sign_off_closure"
+    CHAIR_MISSING_MONDAYS = "chair_missing_mondays"
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_REPORTS = "view_reports"
     MANAGE_USERS = "manage_users"
@@ -90,6 +93,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.CLOSE_CASE,
                 Permission.VIEW_REPORTS,
                 Permission.VIEW_AUDIT_LOG,
+                Permission.CHAIR_MISSING_MONDAYS,
             }
         ),
         Role.GROUP_MANAGER: frozenset(

@@ -2,10 +2,13 @@
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
+from typing import Final
 
 from services.casework.domain.case import Case
-from services.casework.domain.vocabulary import Status
+from services.casework.domain.vocabulary import EscalationKind, Status
+
+REVIEW_DECISION_EXPECTED_WITHIN: Final = timedelta(days=14)
 
 
 def queue_order(cases: Iterable[Case]) -> list[Case]:
@@ -29,13 +32,20 @@ def workload(cases: Iterable[Case]) -> dict[str, int]:
 def working_due_date(case: Case) -> date | None:
     """The date the next piece of work on an open case falls due, or None when the case waits on others.
 
-    A case waiting for an outcome to complete (acknowledgement, closure after review) or for a pending
-    Missing Mondays meeting is not the officer's to progress. A case kept open after review is due on its next
-    review date; any other open case on its enquiry due date.
+    A case waiting for an outcome to complete (acknowledgement) is not the officer's to progress. A case
+    escalated to Missing Mondays is due for its decision within `REVIEW_DECISION_EXPECTED_WITHIN` of the
+    escalation (the meeting, then the objection window until the following one), so a review that stalls shows
+    as overdue instead of vanishing from the lists. A case kept open after review is due on its next review
+    date; any other open case on its enquiry due date.
     """
-    if not case.is_open or case.status is Status.OUTCOME_RECORDED or case.missing_mondays_pending:
+    if not case.is_open or case.status is Status.OUTCOME_RECORDED:
         return None
+    if case.missing_mondays_pending:
+        escalated = [each.at for each in case.escalations if each.kind is EscalationKind.MISSING_MONDAYS]
+        return (max(escalated).date() if escalated else case.due_date) + REVIEW_DECISION_EXPECTED_WITHIN
     if case.review_decision is not None and case.review_decision.next_review_date is not None:
+        if case.recheck_due_on is not None:
+            return min(case.recheck_due_on, case.review_decision.next_review_date)
         return case.review_decision.next_review_date
     return case.due_date
 

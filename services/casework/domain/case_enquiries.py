@@ -185,6 +185,7 @@ class EnquiryRules(CaseState):
             raise InvalidTransition(f"case {self.case_id} must be allocated before you {action}")
 
     def _start_enquiries(self, at: datetime, actor: str) -> None:
+        self.recheck_due_on = None  # a check or contact is the lead officer's re-check (policy §10.5)
         if self.status is Status.ALLOCATED:
             self.status = Status.ENQUIRIES
             self._record(EnquiriesStarted(**self._header(at, actor, "Enquiries started")))

@@ -7,10 +7,10 @@ from typing import Final
 
 from services.casework.domain import checklist
 from services.casework.domain.case_enquiries import joint_enquiries_evidenced, outstanding_checks
-from services.casework.domain.case_state import CaseState, limit_text, require_aware, require_text
+from services.casework.domain.case_state import SYSTEM_ACTOR, CaseState, limit_text, require_aware, require_text
 from services.casework.domain.errors import EscalationRefused, InvalidRecord, ReviewDecisionRefused
-from services.casework.domain.events import CaseEscalated, ReviewDecisionApplied, SocialWorkerLiaised
-from services.casework.domain.records import ClosureDetails, Escalation, ReviewDecisionRecord, SocialWorkerLiaison
+from services.casework.domain.events import CaseEscalated, RecheckDue, ReviewDecisionApplied, SocialWorkerLiaised
+from services.casework.domain.records import Escalation, ReviewDecisionRecord, SocialWorkerLiaison
 from services.casework.domain.vocabulary import (
     LABELS,
     ClosureReason,
@@ -133,23 +133,33 @@ class EscalationRules(CaseState):
         signed_off_by: str,
         signed_off_at: datetime,
         next_review_date: date | None,
+        *,
+        review_id: str | None = None,
+        signed_off_role: str | None = None,
+        comments: str = "",
+        lead_officer_id: str | None = None,
     ) -> None:
-        """Apply a signed-off Missing Mondays decision from the review service.
+        """Apply a Missing Mondays decision the senior officer signed off (policy §10.3, App. F).
 
-        CLOSE (LO or MED only) authorises closure: the case moves to OUTCOME_RECORDED with the
-        whereabouts-unknown outcome, and `close` with that reason completes it; if another outcome is
-        already pending (the child was found meanwhile), that outcome stands. KEEP_OPEN withdraws an
-        authorised closure and the checks continue.
+        CLOSE (LO or MED only) closes the case as whereabouts unknown, closed after review. KEEP_OPEN keeps it
+        open under the CME lead officer's oversight (§10.4) until its next review date; the periodic re-checks
+        (§10.5) continue. Either way the review is no longer pending.
         """
         require_aware(signed_off_at)
         self._require_open("apply a review decision")
         signed_off_by = require_text(signed_off_by, "the signing-off senior officer")
+        limit_text(comments)
+        escalated = any(each.kind is EscalationKind.MISSING_MONDAYS for each in self.escalations)
+        if escalated and not self.flags.whereabouts_unknown:
+            raise ReviewDecisionRefused(f"the child of case {self.case_id} has been located since the escalation")
         if not self.missing_mondays_pending and self.review_decision is None:
             raise ReviewDecisionRefused(f"case {self.case_id} has not been escalated to Missing Mondays")
         if risk_band is RiskBand.HI and decision is ReviewDecision.CLOSE:
             raise ReviewDecisionRefused("a high-risk (HI) case must not be closed")
         if next_review_date is not None and next_review_date <= signed_off_at.date():
             raise ReviewDecisionRefused("the next review date must be after the sign-off date")
+        if decision is ReviewDecision.KEEP_OPEN and next_review_date is None and risk_band is RiskBand.HI:
+            raise ReviewDecisionRefused("a high-risk (HI) case kept open needs its next review date")
 
         record = ReviewDecisionRecord(
             risk_band=risk_band,
@@ -157,23 +167,15 @@ class EscalationRules(CaseState):
             signed_off_by=signed_off_by,
             signed_off_at=signed_off_at,
             next_review_date=next_review_date,
+            review_id=review_id,
+            signed_off_role=signed_off_role,
+            comments=comments.strip(),
         )
         self._bump()
         self.review_decision = record
+        self.review_history.append(record)
         self.missing_mondays_pending = False
-        closure_authorised_before = self._has_outcome(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW)
-        if decision is ReviewDecision.CLOSE and self.outcome is None:
-            self._set_outcome(
-                ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW,
-                ClosureDetails(),
-                signed_off_by,
-                signed_off_at,
-                Status.OUTCOME_RECORDED,
-            )
-        elif decision is ReviewDecision.KEEP_OPEN and closure_authorised_before:
-            self.outcome = None
-            self.status = self._working_status()
-        summary = f"Missing Mondays decision signed off: risk {risk_band}, {LABELS[decision]}"
+        summary = f"Missing Mondays decision signed off by {signed_off_by}: risk {risk_band}, {LABELS[decision]}"
         if next_review_date is not None:
             summary += f", next review {next_review_date.isoformat()}"
         self._record(
@@ -183,5 +185,51 @@ class EscalationRules(CaseState):
                 decision=decision,
                 signed_off_by=signed_off_by,
                 next_review_date=next_review_date,
+                review_id=review_id,
+                signed_off_role=signed_off_role,
+                comments=comments.strip(),
             )
         )
+        if decision is ReviewDecision.CLOSE:
+            if self.status is Status.OUTCOME_RECORDED:
+                # An outcome recorded before the decision is superseded by the signed-off closure.
+                self.outcome = None
+            self._close_after_review(signed_off_by, signed_off_at)
+            return
+        if self._has_outcome(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW):
+            self.outcome = None
+            self.status = self._working_status()
+        if lead_officer_id is not None:
+            self.lead_officer_oversight = lead_officer_id
+            self._assign(lead_officer_id, signed_off_by, signed_off_at, "for the lead officer's oversight after review")
+
+    def note_recheck_due(self, due_on: date, at: datetime) -> None:
+        """Review's scheduler says a periodic re-check is due (policy §10.5): a task for the lead officer."""
+        require_aware(at)
+        self._require_open("note a re-check")
+        if self.lead_officer_oversight is None or not self.flags.whereabouts_unknown:
+            raise InvalidRecord(f"case {self.case_id} is not kept open under the lead officer's oversight")
+        self._bump()
+        self.recheck_due_on = due_on
+        self._record(
+            RecheckDue(
+                **self._header(at, SYSTEM_ACTOR, f"Periodic re-check due {due_on.isoformat()} for the lead officer"),
+                due_on=due_on,
+            )
+        )
+
+    def record_child_located(self, by: str, at: datetime, note: str, *, officer_id: str | None = None) -> None:
+        """The child's whereabouts are known again (policy §10.5): the case leaves the whereabouts-unknown route
+        (any pending review is moot) and goes back to a CME officer, then closes like any other case.
+
+        A case under the lead officer's oversight must name the CME officer it goes back to.
+        """
+        require_aware(at)
+        self._require_open("record that the child has been located")
+        note = require_text(note, "how the child was located")
+        limit_text(note)
+        if not self.flags.whereabouts_unknown:
+            raise InvalidRecord(f"the child of case {self.case_id} is not recorded as whereabouts unknown")
+        if officer_id is None and self.lead_officer_oversight is not None:
+            raise InvalidRecord("name the CME officer the case goes back to")
+        self._mark_located(by, at, note, officer_id)

@@ -163,6 +163,7 @@ class LifecycleRules(CaseState):
         self.outcome = None
         self.closed_at = None
         self.review_decision = None
+        self.lead_officer_oversight = None
         self.missing_mondays_pending = False
         if referral_id not in self.referral_ids:
             self.referral_ids.append(referral_id)

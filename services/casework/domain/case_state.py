@@ -6,12 +6,19 @@ it (case_lifecycle, case_enquiries, case_escalation, case_closure) and `case.Cas
 and so the snapshot adapters' view of a case, are the fields declared here.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Final, TypedDict
 
 from services.casework.domain.errors import CaseClosedError, InvalidRecord
-from services.casework.domain.events import CaseEvent, FlagsRaised, PriorityChanged
+from services.casework.domain.events import (
+    CaseAllocated,
+    CaseClosed,
+    CaseEvent,
+    ChildLocated,
+    FlagsRaised,
+    PriorityChanged,
+)
 from services.casework.domain.records import (
     CaseFlags,
     CheckRecord,
@@ -25,7 +32,7 @@ from services.casework.domain.records import (
     ReviewDecisionRecord,
     SocialWorkerLiaison,
 )
-from services.casework.domain.vocabulary import ClosureReason, Priority, Status, Track
+from services.casework.domain.vocabulary import LABELS, ClosureReason, Priority, Status, Track
 
 SYSTEM_ACTOR: Final = "system"
 """The actor of changes no person made: a triage decision arriving, a joiner return closing a case."""
@@ -65,6 +72,12 @@ class CaseState:
     social_worker_liaisons: list[SocialWorkerLiaison] = field(default_factory=list)
     missing_mondays_pending: bool = False
     review_decision: ReviewDecisionRecord | None = None
+    review_history: list[ReviewDecisionRecord] = field(default_factory=list)
+    lead_officer_oversight: str | None = None
+    recheck_due_on: date | None = None
+    """The lead officer's next periodic re-check (policy §10.5); cleared when a check or contact is recorded."""
+    """The CME lead officer who keeps oversight of a case kept open after review (policy §10.4), until the
+    child is located and the case goes back to a CME officer."""
     outcome: Outcome | None = None
     closed_at: datetime | None = None
     version: int = 0
@@ -104,6 +117,51 @@ class CaseState:
     ) -> None:
         self.outcome = Outcome(reason=reason, details=details, recorded_by=by, recorded_at=at)
         self.status = status
+
+    def _close(self, reason: ClosureReason, details: ClosureDetails, by: str, at: datetime) -> None:
+        self._bump()
+        self._set_outcome(reason, details, by, at, Status.CLOSED)
+        self.closed_at = at
+        self.missing_mondays_pending = False
+        summary = f"Case closed: {LABELS[reason]}"
+        if reason is ClosureReason.MOVED_TO_OTHER_LA:
+            summary += " (acknowledged)"
+        self._record(CaseClosed(**self._header(at, by, summary), reason=reason, details=details))
+
+    def _close_after_review(self, by: str, at: datetime) -> None:
+        self._close(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, ClosureDetails(), by, at)
+
+    def _assign(self, officer_id: str, by: str, at: datetime, why: str) -> None:
+        """Hand the case to `officer_id` as part of another change (no version bump of its own)."""
+        previous = self.officer_id
+        if previous == officer_id:
+            return
+        self.officer_id = officer_id
+        summary = f"Re-assigned to officer {officer_id} {why}"
+        self._record(
+            CaseAllocated(**self._header(at, by, summary), officer_id=officer_id, previous_officer_id=previous)
+        )
+
+    def _mark_located(self, by: str, at: datetime, note: str, officer_id: str | None) -> None:
+        previous = self.officer_id
+        self._bump()
+        self.flags = replace(self.flags, whereabouts_unknown=False)
+        self.missing_mondays_pending = False
+        self.lead_officer_oversight = None
+        summary = "Child located: whereabouts known"
+        if officer_id is not None and officer_id != previous:
+            self.officer_id = officer_id
+            if self.status is Status.TRIAGED:
+                self.status = Status.ALLOCATED
+            summary += f"; re-assigned to officer {officer_id}"
+        self._record(
+            ChildLocated(
+                **self._header(at, by, summary),
+                officer_id=self.officer_id,
+                previous_officer_id=previous,
+                note=note,
+            )
+        )
 
     def _working_status(self) -> Status:
         """Where an open case stands in its work when no outcome is pending."""

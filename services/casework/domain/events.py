@@ -151,6 +151,19 @@ class ReviewDecisionApplied(CaseEvent):
     decision: ReviewDecision
     signed_off_by: str
     next_review_date: date | None
+    review_id: str | None = None
+    signed_off_role: str | None = None
+    comments: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChildLocated(CaseEvent):
+    """The child's whereabouts became known (policy §10.5): the case goes back to a CME officer."""
+
+    kind: ClassVar[str] = "case.child_located"
+    officer_id: str | None
+    previous_officer_id: str | None
+    note: str = field(repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,3 +185,11 @@ class CaseClosed(CaseEvent):
     kind: ClassVar[str] = "case.closed"
     reason: ClosureReason
     details: ClosureDetails
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecheckDue(CaseEvent):
+    """Policy §10.5: a periodic database re-check falls due for the lead officer on a case kept open after review."""
+
+    kind: ClassVar[str] = "case.recheck_due"
+    due_on: date

@@ -163,6 +163,9 @@ class ReviewDecisionRecord:
     signed_off_by: str
     signed_off_at: datetime
     next_review_date: date | None
+    review_id: str | None = None
+    signed_off_role: str | None = None
+    comments: str = field(default="", repr=False)
 
     @property
     def allows_closure(self) -> bool:

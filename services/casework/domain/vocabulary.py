@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Final
 
 
 class Status(StrEnum):
@@ -193,3 +194,20 @@ LABELS: Mapping[StrEnum, str] = MappingProxyType(
     }
 )
 """Plain-English labels for timeline summaries and the officers' UI."""
+
+
+# What each Missing Mondays score means (policy Appendix F), as the escalate page and the review form show it.
+CME_SCORES: Final[Mapping[int, str]] = {
+    1: "Home address and new school provided",
+    2: "New school provided",
+    3: "New address provided",
+    4: "Destination country provided",
+    5: "Left the country, destination not provided",
+}
+SAFEGUARDING_SCORES: Final[Mapping[int, str]] = {
+    1: "Not known to attendees, or no concerns",
+    2: "Some support needs or minor concerns",
+    3: "Single-agency awareness, or some concerns",
+    4: "Multi-agency (including social care), or many concerns",
+    5: "Multi-agency (including social care), or serious concerns",
+}

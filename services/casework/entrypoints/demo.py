@@ -128,10 +128,21 @@ class DemoChild:
     safeguarding: Safeguarding
 
 
-def _child(number: int, rng: random.Random, today: date, priority: Priority, whereabouts_unknown: bool) -> DemoChild:
+def _child(
+    number: int,
+    rng: random.Random,
+    today: date,
+    priority: Priority,
+    whereabouts_unknown: bool,
+    *,
+    past_csa: bool = False,
+) -> DemoChild:
     given = GIVEN_NAMES[number % len(GIVEN_NAMES)]
     family = FAMILY_NAMES[(number * 5) % len(FAMILY_NAMES)]
     born = today - timedelta(days=rng.randint(6 * 365, 15 * 365))
+    if past_csa:
+        # A case closes as past compulsory school age only once the child is (casework checks the date of birth).
+        born = today - timedelta(days=17 * 365)
     school_id, school_name = SCHOOLS[number % len(SCHOOLS)]
     town, outward = TOWNS[number % len(TOWNS)]
     postcode = f"{outward} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTUW')}"
@@ -259,7 +270,9 @@ def demo_case(number: int, now: datetime) -> tuple[Case, DemoChild]:
     track = Track.EXCLUSION_AP if number % 5 == 4 else Track.CME_ENQUIRY
     days_ago = 2 + (number * 7) % 60
     opened_at = now - timedelta(days=days_ago, hours=rng.randint(0, 6))
-    child = _child(number, rng, now.date(), priority, whereabouts_unknown=stage == "missing_mondays")
+    child = _child(
+        number, rng, now.date(), priority, whereabouts_unknown=stage == "missing_mondays", past_csa=stage == "past_csa"
+    )
     case = Case.open(
         case_id=demo_id("case", number),
         child_id=demo_id("child", number),

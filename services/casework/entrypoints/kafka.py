@@ -2,7 +2,8 @@
 
 from cme_runtime.messaging import Consumers
 from contracts import topics
-from contracts.events.review_v1 import ReviewDecided
+from contracts.events.notify_v1 import MessageStatusChanged
+from contracts.events.review_v1 import RecheckDue, ReviewDecided, ReviewProgressed, ReviewSignedOff
 from contracts.events.triage_v1 import TriageDecided
 from services.casework.service_layer.cases import CaseworkService
 
@@ -16,7 +17,13 @@ def subscribe(consumers: Consumers, service: CaseworkService) -> None:
     )
     consumers.subscribe(
         topics.REVIEW_DECIDED,
-        [ReviewDecided],
-        service.on_review_decided,
-        description="Missing Mondays review outcomes, for the case timeline",
+        [ReviewDecided, ReviewSignedOff, ReviewProgressed, RecheckDue],
+        service.on_review_event,
+        description="Missing Mondays reviews: scores for the case timeline; signed-off decisions applied to the case",
+    )
+    consumers.subscribe(
+        topics.NOTIFY_MESSAGES,
+        [MessageStatusChanged],
+        service.on_message_status_changed,
+        description="Messages notify sends about a case: each status on the timeline; a failure is an officer task",
     )

@@ -1,5 +1,6 @@
 """Casework's service layer: cases opened from triage decisions, and every change published and timelined."""
 
+from typing import Any
 from uuid import UUID, uuid4
 
 from cme_runtime.clock import Clock, utc_now
@@ -7,14 +8,16 @@ from cme_runtime.db import Transaction
 from cme_runtime.outbox import EventOutbox
 from contracts.envelope import CloudEventAttributes
 from contracts.events import case_v1
-from contracts.events.common_v1 import Child, Safeguarding, School
+from contracts.events.common_v1 import Child, Safeguarding, School, SocialWorker
+from contracts.events.notify_v1 import MessageStatusChanged
 from contracts.events.referral_v1 import ReferralKind
-from contracts.events.review_v1 import ReviewDecided
+from contracts.events.review_v1 import ClosureDecision, RecheckDue, ReviewDecided, ReviewProgressed, ReviewSignedOff
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
 from services.casework.adapters.repository import CaseRepository
 from services.casework.domain import events as domain_events
 from services.casework.domain import vocabulary
 from services.casework.domain.case import SYSTEM_ACTOR, Case, RouteAction, route_referral
+from services.casework.domain.errors import DomainError
 from services.casework.domain.records import CaseFlags, ChildSummary
 
 
@@ -47,6 +50,48 @@ def case_flags(decision: TriageDecided) -> CaseFlags:
         # Triage decides which grounds need joint school and LA enquiries (the rule lives there, once).
         joint_enquiries_required=decision.joint_enquiries_required,
     )
+
+
+def social_care_facts(flags: CaseFlags) -> Safeguarding:
+    worker = (
+        SocialWorker(name=flags.social_worker_name, email=flags.social_worker_email)
+        if flags.social_worker_name
+        else None
+    )
+    return Safeguarding(
+        looked_after=flags.cla,
+        child_protection_plan=flags.cp,
+        child_in_need=flags.cin,
+        ehcp=flags.ehcp,
+        safeguarding_concern=flags.safeguarding_concern,
+        open_to_social_care=flags.open_to_social_care,
+        social_worker=worker,
+    )
+
+
+def review_form_parts(case: Case) -> dict[str, Any]:
+    """What the Missing Mondays review form shows of the case (App. F): the child and the checklist summary."""
+    child = case.child
+    return {
+        "children": [
+            case_v1.ChildOnReviewForm(
+                given_name=child.given_name,
+                family_name=child.family_name,
+                date_of_birth=child.date_of_birth,
+                previous_school=child.school_name,
+            )
+        ],
+        "checklist": [
+            case_v1.ChecklistSummaryLine(
+                check=record.check.label,
+                group=record.check.group.value,
+                status=record.status.value,
+                on=record.on,
+                initials=record.officer_initials,
+            )
+            for record in case.checks_this_episode()
+        ],
+    }
 
 
 class CaseworkService:
@@ -112,10 +157,44 @@ class CaseworkService:
         await self.repository.save(session, open_case, version)
         await self._publish(session, open_case)
 
+    async def on_review_event(
+        self,
+        session: Transaction,
+        attributes: CloudEventAttributes,
+        event: ReviewDecided | ReviewSignedOff | ReviewProgressed | RecheckDue,
+    ) -> None:
+        """Review's events share one topic (and so one consumer): scores go on the timeline, sign-offs apply."""
+        if isinstance(event, ReviewSignedOff):
+            await self.on_review_signed_off(session, attributes, event)
+        elif isinstance(event, ReviewProgressed):
+            await self.repository.add_timeline(session, [{
+                "case_id": event.case_id, "at": event.at, "kind": f"review.{event.step}", "actor": "review",
+                "summary": f"Missing Mondays: {event.summary}", "source": "review", "event_id": attributes.id,
+            }])
+        elif isinstance(event, RecheckDue):
+            await self.on_recheck_due(session, attributes, event)
+        else:
+            await self.on_review_decided(session, attributes, event)
+
+    async def on_recheck_due(self, session: Transaction, attributes: CloudEventAttributes, due: RecheckDue) -> None:
+        """A periodic re-check for the lead officer (policy §10.5) on a case kept open after review."""
+        await self.repository.lock_child(session, str(due.child_id))
+        case = await self.repository.get(session, str(due.case_id))
+        if case is None:
+            return
+        version = case.version
+        try:
+            case.note_recheck_due(due.due_on, self.clock())
+        except DomainError:
+            case.events.clear()
+            return  # the child was located or the case closed meanwhile: no re-check is owed
+        await self.repository.save(session, case, version)
+        await self._publish(session, case)
+
     async def on_review_decided(
         self, session: Transaction, attributes: CloudEventAttributes, review: ReviewDecided
     ) -> None:
-        """A Missing Mondays review outcome goes on the case's timeline."""
+        """The meeting scored a Missing Mondays review: the band goes on the case's timeline."""
         await self.repository.add_timeline(
             session,
             [
@@ -130,6 +209,96 @@ class CaseworkService:
                 }
             ],
         )
+
+    async def on_review_signed_off(
+        self, session: Transaction, attributes: CloudEventAttributes, signed: ReviewSignedOff
+    ) -> None:
+        """Apply the senior officer's signed-off decision: close (LO/MED), or keep open under the lead officer's
+        oversight with the next review date. A decision the case's rules refuse (a HI case signed "close", a
+        child located since the escalation) changes nothing and says why on the timeline, for the lead officer
+        to take back to the meeting; it is not an error to retry."""
+        child_id = str(signed.child_id)
+        await self.repository.lock_child(session, child_id)
+        case = await self.repository.get(session, str(signed.case_id))
+        refusal: str | None = None
+        if case is None:
+            return
+        version = case.version
+        try:
+            case.apply_review_decision(
+                vocabulary.RiskBand(signed.risk_band.value),
+                vocabulary.ReviewDecision.CLOSE
+                if signed.decision is ClosureDecision.CLOSE
+                else vocabulary.ReviewDecision.KEEP_OPEN,
+                signed.senior_officer_id,
+                signed.signed_off_at,
+                signed.next_review_date,
+                review_id=str(signed.review_id),
+                signed_off_role=signed.senior_officer_role,
+                comments=signed.comments,
+                lead_officer_id=signed.lead_officer_id,
+            )
+        except DomainError as refused:
+            refusal = str(refused)
+        if refusal is not None:
+            case.events.clear()
+            await self.repository.add_timeline(
+                session,
+                [
+                    {
+                        "case_id": signed.case_id,
+                        "at": signed.signed_off_at,
+                        "kind": "review.decision_refused",
+                        "actor": "review",
+                        "summary": f"Missing Mondays decision not applied: {refusal}",
+                        "source": "review",
+                        "event_id": attributes.id,
+                    }
+                ],
+            )
+            return
+        await self.repository.save(session, case, version)
+        await self._publish(session, case)
+
+    async def on_message_status_changed(
+        self, session: Transaction, attributes: CloudEventAttributes, change: MessageStatusChanged
+    ) -> None:
+        """Each message notify sends about a case, and each status it reaches, goes on the case's timeline. A message
+        that will not arrive is an action for the case's officer: they must reach the recipient another way.
+
+        Until casework has a task list, the action is a timeline entry of kind `task.message_failed` (the case
+        page lists the timeline). A Family Front Door referral can be owed before casework opened the case, so a
+        message without a case id goes on the child's open case, if there is one by then."""
+        case_id = change.case_id
+        if case_id is None:
+            open_case = next(
+                (case for case in await self.repository.for_child(session, str(change.child_id)) if case.is_open), None
+            )
+            if open_case is None:
+                return
+            case_id = UUID(open_case.case_id)
+        who = change.recipient_role.replace("_", " ")
+        entry = {"case_id": case_id, "at": change.changed_at, "actor": "notify", "source": "notify"}
+        entries = [
+            {
+                **entry,
+                "kind": f"message.{change.status}",
+                "summary": f"Message to the {who} ({change.purpose.replace('_', ' ')}, {change.channel}): "
+                f"{change.status.replace('-', ' ')}",
+                "event_id": attributes.id,
+            }
+        ]
+        if change.failed:
+            entries.append(
+                {
+                    **entry,
+                    "kind": "task.message_failed",
+                    "summary": f"Action for the case officer: the message to the {who} could not be delivered "
+                    f"({change.reason or change.status}); contact them another way and record it on the case",
+                    "event_id": f"{attributes.id}:task",
+                }
+            )
+        await self.repository.add_timeline(session, entries)
 
     async def open_case(
         self, session: Transaction, case: Case, child: Child, school: School | None, safeguarding: Safeguarding
@@ -201,11 +370,15 @@ class CaseworkService:
                 cme_score=event.cme_score,
                 safeguarding_score=event.safeguarding_score,
                 escalated_by=event.actor,
+                **(review_form_parts(case) if event.escalation is vocabulary.EscalationKind.MISSING_MONDAYS else {}),
             )
         if isinstance(event, domain_events.CaseClosed):
             return case_v1.CaseClosed(
                 case_id=case_id, child_id=child_id, closed_at=event.at, reason=event.reason.value, closed_by=event.actor
             )
+        # Notify tells the social worker when a case gains a social-care flag or reopens, so those changes carry
+        # the case's social-care facts (the only personal data here is the social worker's contact).
+        social_care_change = isinstance(event, domain_events.FlagsRaised | domain_events.CaseReopened)
         return case_v1.CaseUpdated(
             case_id=case_id,
             child_id=child_id,
@@ -215,4 +388,6 @@ class CaseworkService:
             status=case.status.value,
             priority=Priority(case.priority.value),
             officer_id=case.officer_id,
+            flags_raised=event.flags if isinstance(event, domain_events.FlagsRaised) else (),
+            safeguarding=social_care_facts(case.flags) if social_care_change else None,
         )

@@ -30,6 +30,7 @@ from services.casework.domain.vocabulary import (
     ContactMethod,
     ContactResult,
     EscalationKind,
+    JointEnquiryParty,
     Status,
 )
 from services.casework.service_layer.cases import CaseworkService
@@ -67,6 +68,21 @@ class EscalationEntry:
     note: str
     cme_score: int | None = None
     safeguarding_score: int | None = None
+
+
+@dataclass(frozen=True)
+class JointEnquiryEntry:
+    party: JointEnquiryParty
+    who: str
+    action: str
+    on: date
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LocatedEntry:
+    note: str
+    officer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,42 @@ class OfficerActions:
             action="case.social_worker_liaised",
             apply=lambda case, at: case.liaise_with_social_worker(at, user.user_id, note),
             details=None,
+        )
+
+    async def record_joint_enquiry(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: JointEnquiryEntry
+    ) -> Case:
+        """Evidence of the school's or the LA's reasonable enquiries (reg 9(1)(h), (i)), dated and attributed."""
+
+        def apply(case: Case, at: datetime) -> None:
+            case.record_joint_enquiry(
+                entry.party, who=entry.who, action=entry.action, on=entry.on, outcome=entry.outcome,
+                by=user.user_id, at=at,
+            )
+
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CHECK,
+            action="case.joint_enquiry_recorded",
+            apply=apply,
+            details={"party": entry.party.value},
+        )
+
+    async def record_child_located(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: LocatedEntry
+    ) -> Case:
+        """The child's whereabouts are known again; a case under the lead officer's oversight goes back to the
+        CME officer named (policy §10.5)."""
+        if entry.officer_id is not None:
+            officer = await self.accounts.get(session, entry.officer_id)
+            if officer is None or Role.CME_OFFICER not in officer.roles:
+                raise InvalidRecord("the case can only go back to an active CME officer")
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.RECORD_CHECK,
+            action="case.child_located",
+            apply=lambda case, at: case.record_child_located(user.user_id, at, entry.note, officer_id=entry.officer_id),
+            details={"officer_id": entry.officer_id},
         )
 
     async def close(

@@ -64,7 +64,7 @@ def test_workload_counts_open_cases_per_officer() -> None:
     other_officer = open_case("case-3")
     other_officer.allocate("officer-2", TEAM_LEAD, at(hours=1))
     closed = allocated_case("case-4")
-    closed.close(ClosureReason.MOVED_ABROAD, OFFICER, at(days=2))
+    closed.close(ClosureReason.MOVED_ABROAD, OFFICER, at(days=2), ClosureDetails(destination_country="Spain"))
     unallocated = open_case("case-5")
 
     assert workload([first, second, other_officer, closed, unallocated]) == {OFFICER: 2, "officer-2": 1}
@@ -79,15 +79,21 @@ def test_a_case_is_overdue_the_day_after_its_due_date() -> None:
 
 def test_closed_cases_and_cases_waiting_on_others_are_not_overdue() -> None:
     closed = allocated_case("closed", due_date=date(2026, 3, 5))
-    closed.close(ClosureReason.MOVED_ABROAD, OFFICER, at(days=1))
+    closed.close(ClosureReason.MOVED_ABROAD, OFFICER, at(days=1), ClosureDetails(destination_country="Spain"))
     awaiting_la = allocated_case("awaiting", due_date=date(2026, 3, 5))
     awaiting_la.close(ClosureReason.MOVED_TO_OTHER_LA, OFFICER, at(days=1), ClosureDetails(la_code="330"))
-    at_missing_mondays = escalated_to_missing_mondays("mm")
 
     today = date(2026, 6, 1)
     assert not is_overdue(closed, today)
     assert not is_overdue(awaiting_la, today)
-    assert not is_overdue(at_missing_mondays, today)
+
+
+def test_a_case_at_missing_mondays_stays_in_the_overdue_lists_until_its_decision_arrives() -> None:
+    at_missing_mondays = escalated_to_missing_mondays("mm")  # escalated on 4 March 2026
+
+    assert working_due_date(at_missing_mondays) == date(2026, 3, 18)
+    assert not is_overdue(at_missing_mondays, date(2026, 3, 18))
+    assert is_overdue(at_missing_mondays, date(2026, 3, 19))
 
 
 def test_a_case_kept_open_after_review_is_due_on_its_next_review_date() -> None:

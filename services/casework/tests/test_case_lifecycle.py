@@ -577,10 +577,8 @@ def test_closure_reasons_require_their_details(
 @pytest.mark.parametrize(
     "reason",
     [
-        ClosureReason.MOVED_ABROAD,
         ClosureReason.EHE_CONFIRMED,
         ClosureReason.ON_ROLL_NOT_CME,
-        ClosureReason.PAST_COMPULSORY_SCHOOL_AGE,
         ClosureReason.DIED,
     ],
 )

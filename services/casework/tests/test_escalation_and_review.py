@@ -158,21 +158,19 @@ def test_a_high_risk_case_still_closes_when_the_child_is_found() -> None:
 
 
 @pytest.mark.parametrize("band", [RiskBand.LO, RiskBand.MED])
-def test_a_signed_off_decision_to_close_authorises_closure_after_review(band: RiskBand) -> None:
+def test_a_signed_off_decision_to_close_closes_the_case_after_review(band: RiskBand) -> None:
     case = escalated_to_missing_mondays()
 
-    case.apply_review_decision(band, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None)
-
-    assert case.status is Status.OUTCOME_RECORDED
-    assert case.outcome is not None
-    assert case.outcome.reason is ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW
-    applied = case.events[-1]
-    assert isinstance(applied, ReviewDecisionApplied)
-    assert (applied.actor, applied.at, applied.risk_band) == (SENIOR, SIGNED_OFF, band)
-
-    case.close(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, OFFICER, at(days=10))
+    case.apply_review_decision(band, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None, review_id="review-1",
+                               signed_off_role="Assistant Director", comments="No concerns raised")
 
     assert case.status is Status.CLOSED
+    assert not case.missing_mondays_pending
+    assert case.outcome is not None
+    assert case.outcome.reason is ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW
+    applied = next(event for event in case.events if isinstance(event, ReviewDecisionApplied))
+    assert (applied.actor, applied.at, applied.risk_band, applied.review_id) == (SENIOR, SIGNED_OFF, band, "review-1")
+    assert [record.signed_off_role for record in case.review_history] == ["Assistant Director"]
 
 
 def test_closure_after_review_needs_a_decision() -> None:
@@ -197,21 +195,13 @@ def test_a_decision_to_keep_open_is_not_a_licence_to_close() -> None:
         case.close(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, OFFICER, at(days=10))
 
 
-def test_a_later_keep_open_decision_withdraws_an_authorised_closure() -> None:
+def test_a_decision_on_a_child_located_meanwhile_is_refused_and_the_case_closes_like_any_other() -> None:
     case = escalated_to_missing_mondays()
-    case.apply_review_decision(RiskBand.LO, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None)
-
-    case.apply_review_decision(RiskBand.MED, ReviewDecision.KEEP_OPEN, SENIOR, at(days=16), date(2026, 6, 1))
-
-    assert case.status is Status.ENQUIRIES
-    assert case.outcome is None
-
-
-def test_a_decision_to_close_leaves_an_outcome_found_meanwhile_in_place() -> None:
-    case = escalated_to_missing_mondays()
+    case.record_child_located(OFFICER, at(days=4), "Seen at a new address")
     case.record_outcome(ClosureReason.MOVED_TO_OTHER_LA, OFFICER, at(days=4), ClosureDetails(la_code="330"))
 
-    case.apply_review_decision(RiskBand.LO, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None)
+    with pytest.raises(ReviewDecisionRefused, match="located"):
+        case.apply_review_decision(RiskBand.LO, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None)
 
     assert case.outcome is not None
     assert case.outcome.reason is ClosureReason.MOVED_TO_OTHER_LA
@@ -244,7 +234,6 @@ def test_a_case_kept_open_can_return_to_missing_mondays() -> None:
 def test_reopening_clears_the_previous_review_decision() -> None:
     case = escalated_to_missing_mondays()
     case.apply_review_decision(RiskBand.LO, ReviewDecision.CLOSE, SENIOR, SIGNED_OFF, None)
-    case.close(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, OFFICER, at(days=10))
 
     case.reopen("referral-2", at(days=60), "Child seen locally", keep_officer=True)
 

@@ -1,5 +1,5 @@
 from sqlalchemy import Column, Date, DateTime, Integer, Table, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from cme_runtime.db import service_metadata
 from cme_runtime.tables import inbox_table, outbox_table
@@ -21,4 +21,27 @@ reviews = Table(
     Column("recommendation", Text, nullable=False),
     Column("next_review_date", Date),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+missing_mondays_reviews = Table(
+    "missing_mondays_reviews",
+    metadata,
+    Column("review_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("child_id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("meeting_date", Date, nullable=False, index=True),
+    Column("next_review_date", Date, comment="Signed off as remain open: when the further review is due"),
+    Column("data", JSONB, nullable=False, comment="The review form as JSON (cme_runtime/snapshots.py)"),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+rechecks = Table(
+    "rechecks",
+    metadata,
+    Column("review_id", UUID(as_uuid=True), primary_key=True),
+    Column("due_on", Date, primary_key=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

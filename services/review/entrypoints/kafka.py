@@ -1,15 +1,16 @@
-"""What review receives from Kafka: Missing Mondays escalations."""
+"""What review receives from Kafka: the case lifecycle builds the Missing Mondays agenda (escalations), and ends
+reviews whose child was located or whose case closed."""
 
 from cme_runtime.messaging import Consumers
 from contracts import topics
-from contracts.events.case_v1 import CaseEscalated
-from services.review.service_layer.reviews import ReviewService
+from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseUpdated
+from services.review.service_layer.meetings import MeetingService
 
 
-def subscribe(consumers: Consumers, service: ReviewService) -> None:
+def subscribe(consumers: Consumers, service: MeetingService) -> None:
     consumers.subscribe(
         topics.CASE_LIFECYCLE,
-        [CaseEscalated],
-        service.on_case_escalated,
-        description="Case lifecycle events; reviews Missing Mondays escalations",
+        [CaseEscalated, CaseUpdated, CaseClosed],
+        service.on_case_event,
+        description="Case lifecycle events; Missing Mondays escalations go on the agenda, located or closed end it",
     )

@@ -21,13 +21,16 @@ from services.casework.domain.checklist import CheckGroup, CheckType
 from services.casework.domain.errors import DomainError
 from services.casework.domain.records import ClosureDetails
 from services.casework.domain.vocabulary import (
+    CME_SCORES,
     LABELS,
     RESULTS_BY_METHOD,
+    SAFEGUARDING_SCORES,
     CheckStatus,
     ClosureReason,
     ContactMethod,
     ContactResult,
     EscalationKind,
+    JointEnquiryParty,
     Status,
 )
 from services.casework.entrypoints.web.pages_cases import GROUP_TITLES
@@ -47,25 +50,18 @@ from services.casework.entrypoints.web.pages_common import (
 )
 from services.casework.entrypoints.web.security import GuardedRouter, requires
 from services.casework.entrypoints.web.templating import LONDON, render
-from services.casework.service_layer.officer_actions import CheckEntry, ClosureEntry, ContactEntry, EscalationEntry
+from services.casework.service_layer.officer_actions import (
+    CheckEntry,
+    ClosureEntry,
+    ContactEntry,
+    EscalationEntry,
+    JointEnquiryEntry,
+    LocatedEntry,
+)
 
 Entry = TypeVar("Entry")
 Values = Mapping[str, str]
 
-CME_SCORES: Final = {
-    1: "Home address and new school provided",
-    2: "New school provided",
-    3: "New address provided",
-    4: "Destination country provided",
-    5: "Left the country, destination not provided",
-}
-SAFEGUARDING_SCORES: Final = {
-    1: "Not known to attendees, or no concerns",
-    2: "Some support needs or minor concerns",
-    3: "Single-agency awareness, or some concerns",
-    4: "Multi-agency (including social care), or many concerns",
-    5: "Multi-agency (including social care), or serious concerns",
-}
 ESCALATION_HINTS: Final = {
     EscalationKind.MISSING_MONDAYS: "Whereabouts unknown after every check. The weekly meeting reviews the case",
     EscalationKind.FAP: "The Fair Access Protocol, to find the child a school place",
@@ -76,7 +72,10 @@ ESCALATION_HINTS: Final = {
 CLOSURE_HINTS: Final = {
     ClosureReason.REGISTERED_INTO_PROVISION: "Give the school's establishment number, or describe the provision",
     ClosureReason.MOVED_TO_OTHER_LA: "The case closes when that authority acknowledges the child",
-    ClosureReason.MOVED_ABROAD: "Give the destination country if you know it",
+    ClosureReason.MOVED_ABROAD: (
+        "Give the destination country. If it is not known, the child's whereabouts are unknown: escalate instead"
+    ),
+    ClosureReason.PAST_COMPULSORY_SCHOOL_AGE: "Only once the child has passed the school leaving date",
     ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW: (
         "Only after a senior officer signed off a Missing Mondays decision to close (risk LO or MED)"
     ),
@@ -231,6 +230,37 @@ def read_liaison(values: Values, _: date) -> tuple[str | None, dict[str, str]]:
     return (None, errors) if errors else (text, {})
 
 
+def read_joint_enquiry(values: Values, on: date) -> tuple[JointEnquiryEntry | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    party = _choice(JointEnquiryParty, values.get("party", ""))
+    if party is None:
+        errors["party"] = "Select who made the enquiry: the school or the local authority"
+    enquired_on, problem = date_error(values, "on", "date of the enquiry", on)
+    if problem:
+        errors["on-day"] = problem
+    for field, message in (
+        ("who", "Enter who made the enquiry, with their role"),
+        ("action", "Enter what the enquiry was"),
+        ("outcome", "Enter the outcome of the enquiry"),
+    ):
+        if not values.get(field, "").strip():
+            errors[field] = message
+    _limit(errors, values, "who", "action", "outcome")
+    if errors or party is None or enquired_on is None:
+        return None, errors
+    return JointEnquiryEntry(party, values["who"], values["action"], enquired_on, values["outcome"]), {}
+
+
+def read_located(values: Values, _: date) -> tuple[LocatedEntry | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    if not values.get("note", "").strip():
+        errors["note"] = "Enter how the child was located"
+    _limit(errors, values, "note")
+    if errors:
+        return None, errors
+    return LocatedEntry(values["note"], values.get("officer") or None), {}
+
+
 def closure_details(reason: ClosureReason, values: Values) -> ClosureDetails:
     """The details the reason needs; fields filled in for other reasons are left out."""
     text = values.get("details") or None
@@ -266,6 +296,8 @@ def read_closure(values: Values, _: date) -> tuple[ClosureEntry | None, dict[str
             errors["la_name"] = "Enter the name of the local authority, or its code"
         if acknowledged not in {"yes", "no"}:
             errors["acknowledged"] = "Select yes if the other local authority has acknowledged the child"
+    elif reason is ClosureReason.MOVED_ABROAD and not values.get("destination_country", "").strip():
+        errors["destination_country"] = "Enter the destination country"
     elif reason is ClosureReason.DUPLICATE and not values.get("duplicate_reference"):
         errors["duplicate_reference"] = "Enter the reference of the case this one duplicates"
     elif reason is ClosureReason.OTHER and not details_text:
@@ -291,7 +323,12 @@ def missing_mondays_problems(case: Case) -> list[str]:
     if missing:
         problems.append("Record every check first. Outstanding: " + "; ".join(check.label for check in missing))
     if case.flags.joint_enquiries_required and not joint_enquiries_evidenced(case):
-        problems.append("Record the school's and the local authority's reasonable enquiries first")
+        recorded = {enquiry.party for enquiry in case.joint_enquiries}
+        parties = [LABELS[party] for party in JointEnquiryParty if party not in recorded]
+        problems.append(
+            "The deletion ground needs joint school and local authority enquiries. Still to record: "
+            + " and ".join(parties)
+        )
     return problems
 
 
@@ -342,6 +379,7 @@ async def contact_context(_: AsyncSession, __: Case) -> dict[str, Any]:
 async def escalation_context(_: AsyncSession, case: Case) -> dict[str, Any]:
     return {
         "missing_mondays_problems": missing_mondays_problems(case),
+        "joint_enquiries_needed": case.flags.joint_enquiries_required and not joint_enquiries_evidenced(case),
         "escalation_kinds": list(EscalationKind),
         "escalation_hints": ESCALATION_HINTS,
         "cme_scores": CME_SCORES,
@@ -349,8 +387,18 @@ async def escalation_context(_: AsyncSession, case: Case) -> dict[str, Any]:
     }
 
 
-async def closure_context(_: AsyncSession, __: Case) -> dict[str, Any]:
-    return {"closure_reasons": list(ClosureReason), "closure_hints": CLOSURE_HINTS}
+async def closure_context(_: AsyncSession, case: Case) -> dict[str, Any]:
+    return {"closure_reasons": list(ClosureReason), "closure_hints": CLOSURE_HINTS,
+            "closure_prompt": case.closure_prompt(today())}
+
+
+async def joint_enquiry_context(_: AsyncSession, case: Case) -> dict[str, Any]:
+    return {"joint_enquiry_parties": list(JointEnquiryParty), "joint_enquiries": case.joint_enquiries}
+
+
+async def located_context(session: AsyncSession, case: Case) -> dict[str, Any]:
+    workloads = await officer_workloads(session)
+    return {"officers": workloads, "needs_officer": case.lead_officer_oversight is not None}
 
 
 # ---------------------------------------------------------------------- the commands behind the forms
@@ -386,6 +434,14 @@ def forms(pages: CasePages) -> list[ActionForm[Any]]:
         ActionForm(path="liaise-with-social-worker", template="cases/liaise.html",
                    permission=Permission.RECORD_CONTACT, first_field="note", read=read_liaison,
                    perform=actions.liaise_with_social_worker, success=lambda _: "social_worker_liaised"),
+        ActionForm(path="record-joint-enquiry", template="cases/record_joint_enquiry.html",
+                   permission=Permission.RECORD_CHECK, first_field="party", read=read_joint_enquiry,
+                   perform=actions.record_joint_enquiry, success=lambda _: "joint_enquiry_recorded",
+                   context=joint_enquiry_context),
+        ActionForm(path="record-child-located", template="cases/record_child_located.html",
+                   permission=Permission.RECORD_CHECK, first_field="note", read=read_located,
+                   perform=actions.record_child_located, success=lambda _: "child_located",
+                   context=located_context),
         ActionForm(path="close", template="cases/close.html", permission=Permission.CLOSE_CASE,
                    first_field="reason", read=read_closure, perform=close,
                    success=lambda case: "closed" if case.status is Status.CLOSED else "outcome_recorded",
@@ -433,7 +489,8 @@ def _add_action_form(router: GuardedRouter, pages: CasePages, action: ActionForm
     @router.page(path, access=requires(action.permission), name=f"{action.path}-form")
     async def form_page(request: Request, case_id: str) -> Response:
         # The case page's checklist links here with the check to record already chosen.
-        preset = {"check": request.query_params["check"]} if "check" in request.query_params else {}
+        # The close page is linked with the reason chosen when the case prompts a closure (past school age).
+        preset = {key: request.query_params[key] for key in ("check", "reason") if key in request.query_params}
         return await show(request, valid_case_id(case_id), values=preset, errors={}, status_code=200, version=None)
 
     @router.action(path, access=requires(action.permission), name=action.path)

@@ -62,6 +62,8 @@ SUCCESS_MESSAGES: Final = {
     "note_added": "Note added",
     "escalated": "Case escalated",
     "social_worker_liaised": "Liaison with the social worker recorded",
+    "joint_enquiry_recorded": "Joint enquiry recorded",
+    "child_located": "Child recorded as located",
     "closed": "Case closed",
     "outcome_recorded": "Outcome recorded. The case closes when the other local authority acknowledges the child",
 }
@@ -133,6 +135,12 @@ def available_actions(case: Case, actor: Actor) -> list[ActionLink]:
         actions.append(
             ActionLink("liaise-with-social-worker", "Record liaison with the social worker",
                        f"{base}/liaise-with-social-worker")
+        )
+    if case.is_open and case.flags.joint_enquiries_required and actor.may(Permission.RECORD_CHECK):
+        actions.append(ActionLink("record-joint-enquiry", "Record a joint enquiry", f"{base}/record-joint-enquiry"))
+    if case.is_open and case.flags.whereabouts_unknown and actor.may(Permission.RECORD_CHECK):
+        actions.append(
+            ActionLink("record-child-located", "Record the child as located", f"{base}/record-child-located")
         )
     if actor.may(Permission.ADD_NOTE):
         actions.append(ActionLink("add-note", "Add a note", f"{base}/add-note"))
@@ -281,6 +289,8 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
             notes=sorted(case.notes, key=lambda note: note.at, reverse=True),
             escalations=sorted(case.escalations, key=lambda escalation: escalation.at, reverse=True),
             liaisons=sorted(case.social_worker_liaisons, key=lambda liaison: liaison.at, reverse=True),
+            reviews=sorted(case.review_history, key=lambda record: record.signed_off_at, reverse=True),
+            closure_prompt=case.closure_prompt(today()),
             timeline=[(entry, timeline_text(entry.summary, names)) for entry in entries],
             names=names,
             success=SUCCESS_MESSAGES.get(success or ""),
