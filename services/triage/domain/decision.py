@@ -11,9 +11,9 @@ from datetime import date
 # Triage decides in the contracts' vocabulary: the kinds of referral it reads and the priorities it sets.
 from contracts.events.referral_v1 import ReferralKind
 from contracts.events.triage_v1 import Priority
+from contracts.reference.school_age import CsaStatus, csa_status
 from services.triage.domain.calendar import SchoolCalendar
 from services.triage.domain.rules import GroundReading, GroundStatus, RuleSet, Track, resolve_ground
-from services.triage.domain.school_age import CsaStatus, csa_status
 from services.triage.domain.vulnerability import Vulnerability
 
 __all__ = ["Priority", "ReferralFacts", "ReferralKind", "TriageDecision", "decide"]

@@ -5,52 +5,25 @@ same instant always gives the same result. Prints one line of JSON with counts (
 1 when some watch could not be decided.
 """
 
-import argparse
 import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from cme_runtime import run_due as run_due_command
 from services.triage.app import build
-from services.triage.service_layer.triage import ExpiryRun
 from services.triage.settings import TriageSettings
 
-COMMAND = "run-due"
-
-
-def aware_instant(value: str) -> datetime:
-    """An ISO 8601 instant with its offset, such as 2026-12-10T09:00+00:00 or 2026-12-10T09:00Z."""
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {value!r}") from error
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise argparse.ArgumentTypeError("give the instant with its offset, e.g. 2026-12-10T09:00+00:00")
-    return instant
-
-
-async def run_due(settings: TriageSettings, as_of: datetime) -> ExpiryRun:
-    components = build(settings)
-    runtime, service = components.runtime, components.service
-    try:
-        async with runtime.session_factory.begin() as session:
-            return await service.expire_watches(session, as_of)
-    finally:
-        await runtime.engine.dispose()
-        runtime.tracer_provider.shutdown()
+COMMAND = run_due_command.COMMAND
+DESCRIPTION = "Decide the joiner watches whose deadline day has ended: each becomes a CME decision."
 
 
 def main(argv: Sequence[str], settings: TriageSettings) -> int:
-    parser = argparse.ArgumentParser(
-        prog=f"python -m services.triage {COMMAND}",
-        description="Decide the joiner watches whose deadline day has ended: each becomes a CME decision.",
+    as_of = run_due_command.parse_as_of("triage", DESCRIPTION, argv)
+    components = build(settings)
+    run = asyncio.run(
+        run_due_command.in_one_transaction(components.runtime, lambda tx: components.service.expire_watches(tx, as_of))
     )
-    parser.add_argument(
-        "--as-of", type=aware_instant, default=None, help="The instant to run as of, with its offset (default: now)"
-    )
-    as_of: datetime = parser.parse_args(argv).as_of or datetime.now(UTC)
-    run = asyncio.run(run_due(settings, as_of))
     print(json.dumps({"as_of": as_of.isoformat(), "expired": run.expired, "left_open": run.left_open}))
     if run.left_open:
         print(

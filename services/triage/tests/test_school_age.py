@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.triage.domain.school_age import CsaStatus, csa_status, csa_window, last_friday_of_june
+from contracts.reference.school_age import CsaStatus, csa_status, csa_window, last_friday_of_june
 
 
 @pytest.mark.parametrize(
