@@ -310,3 +310,11 @@ async def test_a_high_risk_case_stays_open_is_rechecked_and_comes_back_a_year_on
 
         summaries = await eventually(rechecks_on_timeline, timeout=60, what="re-check tasks on the case timeline")
         assert summaries[0].startswith("Periodic re-check due")
+
+        async def pending_again() -> dict[str, Any] | None:
+            case = await api_case(suite, case_id)
+            kinds = [entry["kind"] for entry in case["timeline"]]
+            return case if "case.back_on_missing_mondays_agenda" in kinds else None
+
+        # Casework hears the further review and holds the case as pending a Missing Mondays decision again.
+        await eventually(pending_again, timeout=60, what="the case back on the Missing Mondays agenda")

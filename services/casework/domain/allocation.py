@@ -41,8 +41,10 @@ def working_due_date(case: Case) -> date | None:
     if not case.is_open or case.status is Status.OUTCOME_RECORDED:
         return None
     if case.missing_mondays_pending:
-        escalated = [each.at for each in case.escalations if each.kind is EscalationKind.MISSING_MONDAYS]
-        return (max(escalated).date() if escalated else case.due_date) + REVIEW_DECISION_EXPECTED_WITHIN
+        escalated = [each.at.date() for each in case.escalations if each.kind is EscalationKind.MISSING_MONDAYS]
+        # Back before a meeting after an earlier decision: due from that meeting, not the first escalation.
+        since = [*escalated, *([case.review_meeting_on] if case.review_meeting_on else [])]
+        return (max(since) if since else case.due_date) + REVIEW_DECISION_EXPECTED_WITHIN
     if case.review_decision is not None and case.review_decision.next_review_date is not None:
         if case.recheck_due_on is not None:
             return min(case.recheck_due_on, case.review_decision.next_review_date)

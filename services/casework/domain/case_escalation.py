@@ -9,7 +9,13 @@ from services.casework.domain import checklist
 from services.casework.domain.case_enquiries import joint_enquiries_evidenced, outstanding_checks
 from services.casework.domain.case_state import SYSTEM_ACTOR, CaseState, limit_text, require_aware, require_text
 from services.casework.domain.errors import EscalationRefused, InvalidRecord, ReviewDecisionRefused
-from services.casework.domain.events import CaseEscalated, RecheckDue, ReviewDecisionApplied, SocialWorkerLiaised
+from services.casework.domain.events import (
+    BackOnMissingMondaysAgenda,
+    CaseEscalated,
+    RecheckDue,
+    ReviewDecisionApplied,
+    SocialWorkerLiaised,
+)
 from services.casework.domain.records import Escalation, ReviewDecisionRecord, SocialWorkerLiaison
 from services.casework.domain.vocabulary import (
     LABELS,
@@ -202,6 +208,25 @@ class EscalationRules(CaseState):
         if lead_officer_id is not None:
             self.lead_officer_oversight = lead_officer_id
             self._assign(lead_officer_id, signed_off_by, signed_off_at, "for the lead officer's oversight after review")
+
+    def return_to_missing_mondays(self, meeting_date: date, at: datetime) -> bool:
+        """Review put this case, decided at an earlier meeting, back on an agenda (its further review a year on,
+        or the chair's addition): the review is pending again until the next signed-off decision, so the case
+        shows in the queues as due by that meeting. False when there is nothing to change (closed, never decided,
+        or already pending, as on the first escalation)."""
+        require_aware(at)
+        if not self.is_open or self.missing_mondays_pending or self.review_decision is None:
+            return False
+        self._bump()
+        self.missing_mondays_pending = True
+        self.review_meeting_on = meeting_date
+        self._record(
+            BackOnMissingMondaysAgenda(
+                **self._header(at, SYSTEM_ACTOR, f"Back on the Missing Mondays agenda of {meeting_date.isoformat()}"),
+                meeting_date=meeting_date,
+            )
+        )
+        return True
 
     def note_recheck_due(self, due_on: date, at: datetime) -> None:
         """Review's scheduler says a periodic re-check is due (policy §10.5): a task for the lead officer."""

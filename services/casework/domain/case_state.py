@@ -75,6 +75,8 @@ class CaseState:
     review_history: list[ReviewDecisionRecord] = field(default_factory=list)
     lead_officer_oversight: str | None = None
     recheck_due_on: date | None = None
+    # The meeting a further review (or the chair's addition) put the case back before, while it is pending again.
+    review_meeting_on: date | None = None
     """The lead officer's next periodic re-check (policy §10.5); cleared when a check or contact is recorded."""
     """The CME lead officer who keeps oversight of a case kept open after review (policy §10.4), until the
     child is located and the case goes back to a CME officer."""

@@ -188,6 +188,14 @@ class CaseClosed(CaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BackOnMissingMondaysAgenda(CaseEvent):
+    """Review put a case decided before back on a meeting's agenda: its further review, or the chair's addition."""
+
+    kind: ClassVar[str] = "case.back_on_missing_mondays_agenda"
+    meeting_date: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecheckDue(CaseEvent):
     """Policy §10.5: a periodic database re-check falls due for the lead officer on a case kept open after review."""
 

@@ -167,6 +167,8 @@ class CaseworkService:
         if isinstance(event, ReviewSignedOff):
             await self.on_review_signed_off(session, attributes, event)
         elif isinstance(event, ReviewProgressed):
+            if event.step == "agenda_item_added":
+                await self._return_to_missing_mondays(session, event)
             await self.repository.add_timeline(session, [{
                 "case_id": event.case_id, "at": event.at, "kind": f"review.{event.step}", "actor": "review",
                 "summary": f"Missing Mondays: {event.summary}", "source": "review", "event_id": attributes.id,
@@ -175,6 +177,16 @@ class CaseworkService:
             await self.on_recheck_due(session, attributes, event)
         else:
             await self.on_review_decided(session, attributes, event)
+
+    async def _return_to_missing_mondays(self, session: Transaction, added: ReviewProgressed) -> None:
+        await self.repository.lock_child(session, str(added.child_id))
+        case = await self.repository.get(session, str(added.case_id))
+        if case is None:
+            return
+        version = case.version
+        if case.return_to_missing_mondays(added.meeting_date, added.at):
+            await self.repository.save(session, case, version)
+            await self._publish(session, case)
 
     async def on_recheck_due(self, session: Transaction, attributes: CloudEventAttributes, due: RecheckDue) -> None:
         """A periodic re-check for the lead officer (policy §10.5) on a case kept open after review."""

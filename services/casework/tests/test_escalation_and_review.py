@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from services.casework.domain.allocation import REVIEW_DECISION_EXPECTED_WITHIN, working_due_date
 from services.casework.domain.case import (
     Case,
     CaseFlags,
@@ -14,7 +15,12 @@ from services.casework.domain.case import (
 )
 from services.casework.domain.checklist import STANDARD_CHECKS, WHEREABOUTS_UNKNOWN_CHECKS
 from services.casework.domain.errors import ClosureRefused, EscalationRefused, ReviewDecisionRefused
-from services.casework.domain.events import CaseEscalated, FlagsRaised, ReviewDecisionApplied
+from services.casework.domain.events import (
+    BackOnMissingMondaysAgenda,
+    CaseEscalated,
+    FlagsRaised,
+    ReviewDecisionApplied,
+)
 from services.casework.tests.factories import (
     OFFICER,
     SENIOR,
@@ -240,3 +246,28 @@ def test_reopening_clears_the_previous_review_decision() -> None:
     assert case.review_decision is None
     with pytest.raises(ClosureRefused):
         case.close(ClosureReason.WHEREABOUTS_UNKNOWN_CLOSED_AFTER_REVIEW, OFFICER, at(days=61))
+
+
+def test_a_case_kept_open_goes_back_to_pending_when_review_puts_it_on_an_agenda_again() -> None:
+    case = escalated_to_missing_mondays(cme_score=5, safeguarding_score=5)
+    case.apply_review_decision(RiskBand.HI, ReviewDecision.KEEP_OPEN, SENIOR, SIGNED_OFF, date(2027, 3, 11))
+    year_on = datetime(2027, 3, 11, 9, tzinfo=SIGNED_OFF.tzinfo)
+
+    assert case.return_to_missing_mondays(date(2027, 3, 15), year_on)
+
+    assert case.missing_mondays_pending
+    assert isinstance(case.events[-1], BackOnMissingMondaysAgenda)
+    # Due from the meeting it is back before (plus the objection window), not from the first escalation.
+    assert working_due_date(case) == date(2027, 3, 15) + REVIEW_DECISION_EXPECTED_WITHIN
+    # A second notice of the same agenda changes nothing.
+    events = len(case.events)
+    assert not case.return_to_missing_mondays(date(2027, 3, 15), year_on)
+    assert len(case.events) == events
+
+
+def test_the_first_escalation_onto_the_agenda_changes_nothing_more() -> None:
+    case = escalated_to_missing_mondays(cme_score=5, safeguarding_score=5)
+    events = len(case.events)
+
+    assert not case.return_to_missing_mondays(date(2026, 3, 9), SIGNED_OFF)
+    assert len(case.events) == events
