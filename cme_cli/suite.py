@@ -45,7 +45,7 @@ def suite_specs(env: Mapping[str, str], ports: Mapping[str, int] = DEFAULT_PORTS
     """One process per service plus the outbox relay, all sharing `env` (Kafka, database, topic prefix), and the
     GOV.UK Notify stand-in that notify sends through, delivery receipts coming back to notify."""
     env = {**_gov_notify_stand_in(ports), **env}
-    env = {**_review_internal_api(ports), **env}
+    env = {**_internal_apis(ports), **env}
     specs = {
         name: ProcessSpec(
             name, (sys.executable, "-m", f"services.{name}"), ports[name], {**env, "CME_HTTP_PORT": str(ports[name])}
@@ -87,10 +87,11 @@ def base_environment(overrides: Mapping[str, str] | None = None) -> dict[str, st
     return environment
 
 
-def _review_internal_api(ports: Mapping[str, int]) -> dict[str, str]:
-    """Casework's officers' UI reaches review's internal API (the Missing Mondays forms) with a service token: one
-    per run unless CME_INTERNAL_API_TOKEN is configured."""
+def _internal_apis(ports: Mapping[str, int]) -> dict[str, str]:
+    """Casework's officers' UI reaches review's internal API (the Missing Mondays forms) and intake's (officer-entered
+    referrals, match reviews, documents) with a service token: one per run unless CME_INTERNAL_API_TOKEN is set."""
     return {
         "CME_REVIEW_API_URL": f"http://127.0.0.1:{ports['review']}",
+        "CME_INTAKE_API_URL": f"http://127.0.0.1:{ports['intake']}",
         "CME_INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
     }

@@ -34,6 +34,11 @@ class CaseworkSettings(ServiceSettings):
     review_api_url: str = Field(
         default="http://127.0.0.1:8003", description="Review's internal API (CME_REVIEW_API_URL)"
     )
+    # Officer-entered referrals, match reviews and a case's documents: the officers' UI asks intake's internal API.
+    intake_api_url: str = Field(
+        default="http://127.0.0.1:8001", description="Intake's internal API (CME_INTAKE_API_URL)"
+    )
     internal_api_token: SecretStr | None = Field(
-        default=None, description="The service token review's internal API expects (CME_INTERNAL_API_TOKEN)"
+        default=None,
+        description="The service token review's and intake's internal APIs expect (CME_INTERNAL_API_TOKEN)",
     )

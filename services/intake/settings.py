@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from cme_runtime.settings import ServiceSettings
 from services.intake.domain.ctf import DEFAULT_MAX_BYTES
@@ -31,4 +31,9 @@ class IntakeSettings(ServiceSettings):
         default={},
         description="CME_INTAKE_ADMIN_KEYS: keys for the internal match-review and merge endpoints, mapped to the "
         "calling system's name. Empty switches those endpoints off",
+    )
+    internal_api_token: SecretStr | None = Field(
+        default=None,
+        description="CME_INTERNAL_API_TOKEN: the service token casework's officers' UI presents to intake's internal "
+        "API (officer-entered referrals, match reviews, documents). Unset switches that API off",
     )
