@@ -176,7 +176,8 @@ def run_due(
     ] = None,
 ) -> None:
     """Run the time-based rules due by an instant, each service its own: joiner watches past their deadline become
-    CME decisions (triage); cases kept open after Missing Mondays get their re-checks and further review (review)."""
+    CME decisions (triage); cases kept open after Missing Mondays get their re-checks and further review (review);
+    the officers' task diary gets the tasks its rules owe (casework)."""
     extra: list[str] = []
     if as_of is not None:
         try:
@@ -188,7 +189,7 @@ def run_due(
         extra = ["--as-of", instant.isoformat()]
     worst = 0
     # Each service owns its rules and prints one JSON line of counts; they are independent, so the order is free.
-    for service in ("review", "triage"):
+    for service in ("review", "triage", "casework"):
         returncode = subprocess.run([sys.executable, "-m", f"services.{service}", "run-due", *extra], check=False)
         worst = max(worst, returncode.returncode)
     raise typer.Exit(worst)
@@ -198,6 +199,31 @@ def run_due(
 def verify_audit() -> None:
     """Check casework's audit log hash chain; exit 1 naming the first broken entry."""
     command = [sys.executable, "-m", "services.casework", "verify-audit"]
+    raise typer.Exit(subprocess.run(command, check=False).returncode)
+
+
+@app.command("report")
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the pack into")] = Path("reports"),
+    week: Annotated[str | None, typer.Option("--week", help="Any day of the week (YYYY-MM-DD); default last week")]
+    = None,
+    census_date: Annotated[
+        str | None,
+        typer.Option("--census-date", help="Also write the DfE termly return for this census day (YYYY-MM-DD) as "
+                                           "dfe-return-<date>.csv beside the pack"),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Instead: drop reporting's read model and replay the topics (stop "
+                                             "the reporting service first)")
+    ] = False,
+) -> None:
+    """Write the weekly Missing Mondays pack (HTML, PDF, one CSV file per table; the team's and counts-only), with
+    a progress bar; or rebuild reporting's read model from the topics. Reads DATABASE_URL like the services."""
+    command = [sys.executable, "-m", "services.reporting"]
+    command += ["rebuild"] if rebuild else [
+        "report", "--out", str(out), *(["--week", week] if week else []),
+        *(["--census-date", census_date] if census_date else []),
+    ]
     raise typer.Exit(subprocess.run(command, check=False).returncode)
 
 

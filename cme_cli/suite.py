@@ -30,6 +30,7 @@ DEFAULT_PORTS = {
     "review": 8003,
     "notify": 8004,
     "relay": 8005,
+    "reporting": 8007,
     # Development and tests only: the local GOV.UK Notify stand-in notify sends through (production: real Notify).
     "gov_notify": 8006,
 }
@@ -93,5 +94,6 @@ def _internal_apis(ports: Mapping[str, int]) -> dict[str, str]:
     return {
         "CME_REVIEW_API_URL": f"http://127.0.0.1:{ports['review']}",
         "CME_INTAKE_API_URL": f"http://127.0.0.1:{ports['intake']}",
+        "CME_REPORTING_API_URL": f"http://127.0.0.1:{ports['reporting']}",
         "CME_INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
     }

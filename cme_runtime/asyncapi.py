@@ -103,3 +103,71 @@ def complete(
             "messages": [{"$ref": f"#/channels/{name}/messages/{m.event_type}"} for m in models],
         }
     return result
+
+
+EXCHANGE_ENVELOPE = {
+    "type": "object",
+    "title": "DSSE envelope",
+    "description": "The signed form every exchange message travels in (the CloudEvents verifiability proposal): "
+    "`payload` is the base64 of the whole structured-mode CloudEvent (application/cloudevents+json) whose `data` "
+    "is one of the messages below and whose `source` is /la/<DfE LA code>; `signatures` hold Ed25519 signatures "
+    "over DSSE's pre-authentication encoding, by a key the receiver's trust registry holds for that authority.",
+    "required": ["payload", "payloadType", "signatures"],
+    "properties": {
+        "payload": {"type": "string", "contentEncoding": "base64"},
+        "payloadType": {"type": "string", "const": "application/cloudevents+json"},
+        "signatures": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["keyid", "sig"],
+                "properties": {"keyid": {"type": "string"}, "sig": {"type": "string", "contentEncoding": "base64"}},
+            },
+        },
+    },
+}
+
+
+def exchange_document(models: Sequence[type[Event]], topic: str) -> Document:
+    """The cross-LA exchange's own AsyncAPI document: one topic (a regional cluster, or a MirrorMaker 2 link) and
+    the same envelopes posted to a partner's webhook over HTTPS (the CloudEvents HTTP binding)."""
+    schemas = _schemas(sorted(models, key=lambda m: m.event_type))
+    schemas["DsseEnvelope"] = deepcopy(EXCHANGE_ENVELOPE)
+    messages = {
+        model.event_type: {
+            "name": model.event_type,
+            "title": model.event_type,
+            "summary": (model.__doc__ or "").strip().split("\n")[0] or model.event_type,
+            "contentType": "application/vnd.dsse.envelope.v1+json",
+            "payload": {"$ref": "#/components/schemas/DsseEnvelope"},
+            "description": f"The envelope's CloudEvent has type {model.event_type} and data "
+            f"#/components/schemas/{model.event_type}",
+            "bindings": {"kafka": {"key": {"type": "string", "description": "The receiving authority's LA code"}}},
+        }
+        for model in models
+    }
+    refs = {m.event_type: {"$ref": f"#/components/messages/{m.event_type}"} for m in models}
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "CME cross-LA exchange",
+            "version": "1",
+            "description": "What one local authority's CME team sends another: referrals, enquiries, answers, "
+            "receipts and acknowledgements, each signed by the sending authority. Versioned like every contract "
+            "and kept FULL_TRANSITIVE compatible (contracts/schemas.py).",
+        },
+        "channels": {
+            "exchange": {"address": topic, "messages": refs,
+                         "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.4.0"}}},
+            "webhook": {"address": "/exchange/v1/messages", "messages": deepcopy(refs),
+                        "description": "HTTPS POST of one envelope per request (CloudEvents HTTP binding)"},
+        },
+        "operations": {
+            "send": {"action": "send", "channel": {"$ref": "#/channels/exchange"},
+                     "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models]},
+            "receive": {"action": "receive", "channel": {"$ref": "#/channels/exchange"},
+                        "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models]},
+        },
+        "components": {"schemas": schemas, "messages": messages},
+    }

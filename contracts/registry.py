@@ -2,6 +2,7 @@
 
 from contracts.base import Event
 from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
+from contracts.events.identity_v1 import ChildrenMerged, ChildrenMergeUndone
 from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
 from contracts.events.notify_v1 import MessageRecorded, MessageStatusChanged
 from contracts.events.referral_v1 import ReferralReceived
@@ -23,6 +24,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     RecheckDue,
     MessageRecorded,
     MessageStatusChanged,
+    ChildrenMerged,
+    ChildrenMergeUndone,
 )
 
 BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in EVENT_TYPES}

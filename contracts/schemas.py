@@ -1,9 +1,11 @@
 """Committed JSON Schemas of the event contracts, and the compatibility rule between their revisions.
 
 Each event type keeps every published revision of its schema under `contracts/schemas/<type>/<n>.json`.
-Within one major version (the `.vN` of the type) every revision must be FULLY compatible with the one before:
-old readers can read new data and new readers can read old data. That allows adding optional fields and
-editing descriptions, nothing else. Anything more is a new event type `...v(N+1)`.
+Within one major version (the `.vN` of the type) every revision must be FULLY compatible with every revision
+before it (FULL_TRANSITIVE, not only with the last one): old readers can read new data and new readers can read
+old data, however old the reader. That allows adding optional fields and editing descriptions, nothing else.
+Anything more is a new event type `...v(N+1)`. The rule covers the suite's events and the cross-LA exchange
+messages alike.
 
 Run `python -m contracts.schemas` after changing a model: it appends a revision when the model changed
 compatibly and refuses a breaking change.
@@ -15,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from contracts.base import Event
+from contracts.exchange.registry import EXCHANGE_TYPES
 from contracts.registry import EVENT_TYPES
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 Schema = dict[str, Any]
+CONTRACTS: tuple[type[Event], ...] = (*EVENT_TYPES, *EXCHANGE_TYPES)
 
 
 def generate(model: type[Event]) -> Schema:
@@ -39,6 +43,16 @@ def breaking_changes(old: Schema, new: Schema) -> list[str]:
     comparison = _Comparison(old.get("$defs", {}), new.get("$defs", {}))
     comparison.compare(old, new, "data")
     return comparison.problems
+
+
+def transitive_breaking_changes(history: list[Schema], new: Schema) -> list[str]:
+    """Why `new` is not fully compatible with every revision in `history` (empty when it is), each problem
+    naming the revision it breaks."""
+    return [
+        f"against revision {number}: {problem}"
+        for number, old in enumerate(history, start=1)
+        for problem in breaking_changes(old, new)
+    ]
 
 
 def _resolve(schema: Schema, defs: dict[str, Schema]) -> Schema:
@@ -115,12 +129,12 @@ class _Comparison:
 def update(directory: Path = SCHEMA_DIR) -> list[str]:
     """Write a new revision for every model whose schema changed compatibly; return what it did or refused."""
     report: list[str] = []
-    for model in EVENT_TYPES:
+    for model in CONTRACTS:
         current = generate(model)
         history = revisions(model.event_type, directory)
         if history and history[-1] == current:
             continue
-        if history and (problems := breaking_changes(history[-1], current)):
+        if problems := transitive_breaking_changes(history, current):
             report.append(f"REFUSED {model.event_type}: breaking change, publish a new version instead: {problems}")
             continue
         folder = directory / model.event_type

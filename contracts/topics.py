@@ -24,6 +24,8 @@ TRIAGE_DECIDED: Final = "cme.triage.decided.v1"
 CASE_LIFECYCLE: Final = "cme.case.lifecycle.v1"
 REVIEW_DECIDED: Final = "cme.review.decided.v1"
 NOTIFY_MESSAGES: Final = "cme.notify.message.v1"
+# Intake's identity decisions (children merged, merges undone), keyed by the surviving child id.
+IDENTITY_MERGES: Final = "cme.identity.merge.v1"
 
 # Messages no consumer could parse or process, with the reason and the original bytes and headers.
 DEAD_LETTER: Final = "cme.deadletter.v1"
@@ -48,5 +50,6 @@ ALL_TOPICS: Final = (
     CASE_LIFECYCLE,
     REVIEW_DECIDED,
     NOTIFY_MESSAGES,
+    IDENTITY_MERGES,
     DEAD_LETTER,
 )

@@ -1,4 +1,5 @@
-"""Writes docs/asyncapi/<service>.yaml: `faststream docs gen` for each service, completed with the contracts.
+"""Writes docs/asyncapi/<service>.yaml (`faststream docs gen` for each service, completed with the contracts) and
+docs/asyncapi/exchange.yaml, the cross-LA exchange's own document.
 
 uv run python scripts/asyncapi.py            write the documents
 uv run python scripts/asyncapi.py --check    exit 1 if a committed document differs from a fresh one
@@ -14,8 +15,10 @@ from typing import Any
 
 import yaml
 
-from cme_runtime.asyncapi import complete
+from cme_runtime.asyncapi import complete, exchange_document
 from cme_runtime.suite import SERVICE_NAMES
+from contracts.exchange.messages_v1 import EXCHANGE_TOPIC
+from contracts.exchange.registry import EXCHANGE_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "asyncapi"
@@ -50,9 +53,12 @@ def generate(service: str) -> str:
 def main(check: bool) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     stale = []
-    for service in SERVICE_NAMES:
-        text = generate(service)
-        path = OUT / f"{service}.yaml"
+    documents = {f"{service}.yaml": lambda service=service: generate(service) for service in SERVICE_NAMES}
+    documents["exchange.yaml"] = lambda: yaml.safe_dump(
+        exchange_document(EXCHANGE_TYPES, EXCHANGE_TOPIC), sort_keys=True, allow_unicode=True, width=120)
+    for name, make in documents.items():
+        text = make()
+        path = OUT / name
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(path.name)

@@ -131,14 +131,26 @@ apply_acls() {
     apply "127.0.0.1:$PORT" "$TLS/admin.properties" "$KAFKA_USERS"
 }
 
+# SCRAM logins are written when the storage is formatted, so a secured broker formatted before a KafkaUser was
+# added would refuse that user for ever: its throwaway storage is formatted again whenever the list changes.
+users_changed() {
+  [[ "$SECURITY" == SASL_SSL ]] && [[ "$(cat "$STATE/scram-users" 2>/dev/null)" != "$(scram_users | sort | xargs)" ]]
+}
+
 start() {
+  if answers && users_changed; then
+    log "the KafkaUsers changed since this broker's storage was formatted: restarting it with fresh storage"
+    stop
+  fi
   if answers; then log "already running on 127.0.0.1:$PORT"; return 0; fi
   fetch
+  if users_changed; then rm -rf "$STATE/data"; fi
   mkdir -p "$STATE/data" "$STATE/logs"
   local format_options=()
   if [[ "$SECURITY" == SASL_SSL ]]; then
     tls_material
     user_passwords
+    scram_users | sort | xargs >"$STATE/scram-users"
     local user
     # SCRAM credentials are metadata records: written when the storage is formatted, before the first start.
     for user in $(scram_users); do

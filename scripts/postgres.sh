@@ -8,7 +8,7 @@ set -euo pipefail
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 STATE="${CME_STATE_DIR:-/tmp/cme-$(id -u)}/postgres"
 PORT_FILE="$STATE/port"
-SERVICES=(intake triage casework review notify)
+SERVICES=(intake triage casework review notify reporting)
 DATABASE=cme
 
 log() { echo "postgres: $*" >&2; }

@@ -95,6 +95,12 @@ class CaseEscalated(Event):
     checklist: list[ChecklistSummaryLine] = Field(
         default_factory=list, description="Missing Mondays: the App. F checklist summary for the form"
     )
+    added_by_chair_reason: str | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Missing Mondays: the chair put the case on the agenda, and why (free text that may name the "
+        "child: show it, never log it). Absent for an officer's escalation with a complete checklist",
+    )
 
 
 class CaseClosed(Event):

@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -108,6 +109,16 @@ class DocumentKind(StrEnum):
 class Document(Part):
     kind: DocumentKind
     reference: str = Field(min_length=1, max_length=500, description="Where the document is held (file id or URL)")
+    # Set by intake when it holds the file itself (uploaded to its document API): what it checked and stored.
+    document_id: UUID | None = Field(default=None, description="Intake's id for the stored file")
+    content_type: str | None = Field(
+        default=None, max_length=100, description="The type intake found in the file's content, not its name"
+    )
+    size: int | None = Field(default=None, ge=0, description="Bytes")
+    sha256: str | None = Field(default=None, min_length=64, max_length=64, description="Hex SHA-256 of the bytes")
+    filename: str | None = Field(
+        default=None, max_length=200, description="The sender's file name, sanitised (no path, no control characters)"
+    )
 
 
 class School(Part):

@@ -29,10 +29,26 @@ from contracts.events.common_v1 import (
 SubmissionId = str
 
 
+class ReceivedBy(StrEnum):
+    """How a referral an officer entered reached the CME team."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+
+
 class Submitter(Part):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     organisation: str | None = Field(default=None, max_length=200)
+    # Set by intake, never by an upstream system: a referral a CME officer took by phone, email or letter and
+    # entered in the officers' UI names that officer (their user id) and how it arrived.
+    entered_by: str | None = Field(
+        default=None, max_length=200, description="The CME officer (user id) who entered the referral, when one did"
+    )
+    received_by_channel: ReceivedBy | None = Field(
+        default=None, description="How the referral reached the officer who entered it"
+    )
 
 
 class Submission(Event):
@@ -236,3 +252,8 @@ class SubmissionRejected(Event):
     submission_type: str | None
     rejected_at: datetime
     problems: tuple[Problem, ...] = Field(min_length=1)
+    school_id: str | None = Field(
+        default=None,
+        description="The submitting school's establishment id, when the rejected submission named one a school sends "
+        "(joiner and leaver returns): reporting counts each school's rejected returns",
+    )

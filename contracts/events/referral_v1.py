@@ -13,6 +13,7 @@ from contracts.events.common_v1 import (
     Address,
     Child,
     Destination,
+    Document,
     EducationStatus,
     Part,
     Referrer,
@@ -95,4 +96,10 @@ class ReferralReceived(Event):
         default=None,
         description="What the referrer wrote (concern, enquiry, absence details, timetable reason). Free text that "
         "may name the child: show it, never log it",
+    )
+    documents: tuple[Document, ...] = Field(
+        default=(), description="Documents sent with the return; those intake stores carry its checks (id, type, size)"
+    )
+    lost_pupil_file: bool = Field(
+        default=False, description="A CTF the school sent to the Lost Pupil Database (LA XXX, school XXXX)"
     )

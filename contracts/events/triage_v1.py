@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Destination, Safeguarding, School
+from contracts.events.common_v1 import Child, Destination, Document, Referrer, Safeguarding, School
 from contracts.events.referral_v1 import LeavingGround, ReferralKind
 
 
@@ -60,3 +60,17 @@ class TriageDecided(Event):
     leaving_ground: LeavingGround | None = None
     destination: Destination | None = None
     safeguarding: Safeguarding = Safeguarding()
+    # The return behind the decision, carried forward so casework can show it on the case (issue 8).
+    submission_id: str | None = Field(default=None, description="The upstream system's id for the submission")
+    received_at: datetime | None = Field(default=None, description="When intake received the submission")
+    referral_date: date | None = Field(
+        default=None, description="The referral's date: the leaving date on a leaver return"
+    )
+    referrer: Referrer | None = Field(default=None, description="Who sent the submission")
+    documents: tuple[Document, ...] = ()
+    sibling_child_ids: tuple[UUID, ...] = Field(
+        default=(), description="Intake's suggested siblings: other children at the same address (one family)"
+    )
+    lost_pupil_file: bool = Field(
+        default=False, description="From a CTF sent to the Lost Pupil Database: where the pupil went is not known"
+    )

@@ -18,18 +18,34 @@ from cme_runtime.service import ServiceRuntime
 from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
 from services.casework.adapters.accounts import Accounts
 from services.casework.adapters.audit import AuditLog
+from services.casework.adapters.case_records import SqlCaseRecords
+from services.casework.adapters.documents_client import HttpIntakeDocuments
+from services.casework.adapters.intake_client import HttpIntakeReferrals
+from services.casework.adapters.merges import SqlMergeStore
+from services.casework.adapters.reporting_client import HttpReports
 from services.casework.adapters.repository import CaseRepository
+from services.casework.adapters.returns import SqlCaseReturns
 from services.casework.adapters.review_client import HttpReviewMeetings
 from services.casework.adapters.tables import metadata
+from services.casework.adapters.tasks import SqlTaskRepository, SqlTaskSources
 from services.casework.entrypoints import kafka
 from services.casework.entrypoints.api import add_api_routes
 from services.casework.entrypoints.api_actions import add_api_action_routes
 from services.casework.entrypoints.web.oidc import OidcConfig
+from services.casework.entrypoints.web.pages_documents import add_document_pages
+from services.casework.entrypoints.web.pages_match_review import add_match_review_pages
 from services.casework.entrypoints.web.pages_meeting import add_meeting_pages
+from services.casework.entrypoints.web.pages_referral_form import add_referral_form_pages
+from services.casework.entrypoints.web.pages_reports import add_report_pages
+from services.casework.entrypoints.web.pages_tasks import add_task_pages
 from services.casework.entrypoints.web.security import GuardedRouter, SessionSettings
 from services.casework.entrypoints.web.ui import mount_ui
+from services.casework.service_layer.case_records import CaseRecordsService
 from services.casework.service_layer.cases import CaseworkService
+from services.casework.service_layer.merges import CaseMerges
 from services.casework.service_layer.officer_actions import OfficerActions
+from services.casework.service_layer.returns import ReturnsService
+from services.casework.service_layer.tasks import TaskDiary, TaskService
 from services.casework.settings import CaseworkSettings
 
 TITLE = "CME casework"
@@ -48,6 +64,8 @@ class Components:
     audit: AuditLog
     service: CaseworkService
     officer_actions: OfficerActions
+    tasks: TaskService
+    case_records: CaseRecordsService
 
 
 def build(
@@ -56,10 +74,18 @@ def build(
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     repository = CaseRepository()
     accounts, audit = Accounts(), AuditLog()
-    service = CaseworkService(runtime.outbox, repository, clock)
-    officer_actions = OfficerActions(service, accounts, audit, clock)
-    kafka.subscribe(runtime.consumers, service)
-    return Components(settings, runtime, clock, repository, accounts, audit, service, officer_actions)
+    tasks = TaskService(SqlTaskRepository(), SqlTaskSources(repository), clock)
+    records, case_returns = SqlCaseRecords(), SqlCaseReturns()
+    service = CaseworkService(runtime.outbox, repository, clock, tasks=tasks, records=records, returns=case_returns)
+    officer_actions = OfficerActions(service, accounts, audit, clock, tasks=tasks)
+    # Triage decisions reach casework through the case records too: they keep the siblings and FFD prompt.
+    case_records = CaseRecordsService(officer_actions, records, clock)
+    # ... and keep the return behind each decision on the case (issue 8), after the case was opened or updated.
+    returns = ReturnsService(case_returns, repository, case_records.on_triage_decided)
+    merges = CaseMerges(runtime.outbox, repository, SqlMergeStore(), returns.on_triage_decided, clock)
+    kafka.subscribe(runtime.consumers, service, merges)
+    return Components(settings, runtime, clock, repository, accounts, audit, service, officer_actions, tasks,
+                      case_records)
 
 
 def create_app(settings: CaseworkSettings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -83,13 +109,32 @@ def create_app(settings: CaseworkSettings | None = None, tracer_provider: Tracer
         accounts=components.accounts,
         audit=components.audit,
         officer_actions=components.officer_actions,
+        case_records=components.case_records,
         oidc=OidcConfig.from_settings(settings),
     )
     # The Missing Mondays pages: served here (one UI, one sign-in), their forms kept by review (docs/architecture.md).
     meeting_router = GuardedRouter(ui.sessions)
     token = settings.internal_api_token.get_secret_value() if settings.internal_api_token else None
     add_meeting_pages(meeting_router, ui, HttpReviewMeetings(settings.review_api_url, token))
+    # Referrals officers enter, and identity match reviews: intake keeps them and applies its rules.
+    intake = HttpIntakeReferrals(settings.intake_api_url, token)
+    add_referral_form_pages(meeting_router, ui, intake)
+    add_match_review_pages(meeting_router, ui, intake)
     app.include_router(meeting_router)
+    # The task diary: My tasks, Team tasks, a task and its completion, "add a task" on a case.
+    task_router = GuardedRouter(ui.sessions)
+    diary = TaskDiary(components.tasks, components.accounts, components.audit)
+    add_task_pages(task_router, ui, diary, components.officer_actions)
+    app.include_router(task_router)
+    # Documents sent with returns: listed on the case page, downloaded from intake's document store.
+    document_router = GuardedRouter(ui.sessions)
+    add_document_pages(document_router, ui, components.officer_actions,
+                       HttpIntakeDocuments(settings.intake_api_url, token))
+    app.include_router(document_router)
+    # Reports: the weekly Missing Mondays pack, made by the reporting service (VIEW_REPORTS only).
+    report_router = GuardedRouter(ui.sessions)
+    add_report_pages(report_router, ui, HttpReports(settings.reporting_api_url, token))
+    app.include_router(report_router)
     return app
 
 

@@ -38,6 +38,10 @@ class CaseworkSettings(ServiceSettings):
     intake_api_url: str = Field(
         default="http://127.0.0.1:8001", description="Intake's internal API (CME_INTAKE_API_URL)"
     )
+    # The Reports pages: the weekly pack is made by the reporting service and fetched from its internal API.
+    reporting_api_url: str = Field(
+        default="http://127.0.0.1:8007", description="Reporting's internal API (CME_REPORTING_API_URL)"
+    )
     internal_api_token: SecretStr | None = Field(
         default=None,
         description="The service token review's and intake's internal APIs expect (CME_INTERNAL_API_TOKEN)",

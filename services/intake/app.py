@@ -11,15 +11,28 @@ from faststream import FastStream
 from opentelemetry.sdk.trace import TracerProvider
 
 from cme_runtime.service import ServiceRuntime
+from contracts.events.identity_v1 import ChildrenMerged, ChildrenMergeUndone
 from contracts.events.intake_v1 import SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
+from services.intake.adapters.documents import (
+    DocumentStore,
+    PostgresDocumentStore,
+    S3DocumentStore,
+    S3Location,
+    SqlDocumentCatalogue,
+)
+from services.intake.adapters.officer_entries import SqlOfficerEntries
 from services.intake.adapters.register import ChildRegister
 from services.intake.adapters.submissions import SqlAlchemySubmissionStore
 from services.intake.adapters.tables import metadata
 from services.intake.domain.schools import load_establishments_csv
 from services.intake.entrypoints import kafka
 from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
+from services.intake.entrypoints.documents_api import add_document_routes
 from services.intake.entrypoints.http import add_routes
+from services.intake.entrypoints.internal_api import add_internal_api
+from services.intake.service_layer.documents import DocumentService
+from services.intake.service_layer.officer_referrals import OfficerReferrals
 from services.intake.service_layer.submission_rules import SubmissionRules
 from services.intake.service_layer.submissions import IntakeService
 from services.intake.settings import IntakeSettings
@@ -30,7 +43,7 @@ DESCRIPTION = (
     "and publishes normalised referrals (or rejections with every problem listed)."
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
-PUBLISHES = (ReferralReceived, SubmissionRejected)
+PUBLISHES = (ReferralReceived, SubmissionRejected, ChildrenMerged, ChildrenMergeUndone)
 
 
 @dataclass(frozen=True)
@@ -39,16 +52,39 @@ class Components:
     service: IntakeService
     # The internal identity endpoints (match reviews, merges) work on the register directly.
     register: ChildRegister
+    documents: DocumentService | None = None
 
 
 def build(settings: IntakeSettings, tracer_provider: TracerProvider | None = None) -> Components:
     runtime = ServiceRuntime(settings, metadata, tracer_provider, publishes=PUBLISHES)
     schools = load_establishments_csv(settings.establishments_csv, settings.home_la_code)
     rules = SubmissionRules(schools, settings.home_la_code, settings.max_leaving_days_ahead)
-    register = ChildRegister()
-    service = IntakeService(runtime.outbox, register, SqlAlchemySubmissionStore(), rules, settings.ctf_max_bytes)
+    register = ChildRegister(runtime.outbox)
+    submissions = SqlAlchemySubmissionStore()
+    documents = DocumentService(
+        SqlDocumentCatalogue(), document_store(settings), submissions, settings.document_max_bytes
+    )
+    service = IntakeService(
+        runtime.outbox, register, submissions, rules, settings.ctf_max_bytes, documents=documents
+    )
     kafka.subscribe(runtime.consumers, service)
-    return Components(runtime, service, register)
+    return Components(runtime, service, register, documents)
+
+
+def document_store(settings: IntakeSettings) -> DocumentStore:
+    """Where documents' bytes go: intake's PostgreSQL schema unless settings name an S3-compatible bucket."""
+    if settings.document_store == "s3":
+        secret = settings.document_s3_secret_access_key
+        return S3DocumentStore(
+            S3Location(
+                bucket=settings.document_s3_bucket,
+                endpoint_url=settings.document_s3_endpoint_url,
+                region=settings.document_s3_region,
+                access_key_id=settings.document_s3_access_key_id,
+                secret_access_key=secret.get_secret_value() if secret else None,
+            )
+        )
+    return PostgresDocumentStore()
 
 
 def _authentication(settings: IntakeSettings) -> str:
@@ -84,6 +120,11 @@ def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerPr
         description="A key for the internal identity endpoints (CME_INTAKE_ADMIN_KEYS).",
     )
     add_routes(app, runtime, service, components.register, submitter_keys=submitter_keys, admin_keys=admin_keys)
+    if components.documents is not None:
+        add_document_routes(app, runtime, service, components.documents, submitter_keys=submitter_keys,
+                            token=settings.internal_api_token)
+    add_internal_api(app, runtime, OfficerReferrals(service, SqlOfficerEntries(), components.register),
+                     settings.internal_api_token)
     return app
 
 

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 
@@ -37,3 +38,19 @@ class IntakeSettings(ServiceSettings):
         description="CME_INTERNAL_API_TOKEN: the service token casework's officers' UI presents to intake's internal "
         "API (officer-entered referrals, match reviews, documents). Unset switches that API off",
     )
+    document_max_bytes: int = Field(
+        default=10 * 1024 * 1024, description="The largest document accepted with a return (413 beyond it)"
+    )
+    document_store: Literal["postgres", "s3"] = Field(
+        default="postgres",
+        description="Where documents' bytes are kept: intake's PostgreSQL schema, or an S3-compatible bucket",
+    )
+    document_s3_bucket: str = Field(default="cme-documents", description="The bucket, when document_store is s3")
+    document_s3_endpoint_url: str | None = Field(
+        default=None, description="An S3-compatible endpoint (MinIO, Ceph); unset means AWS S3"
+    )
+    document_s3_region: str = "eu-west-2"
+    document_s3_access_key_id: str | None = Field(
+        default=None, description="Unset: boto3's usual credential chain (environment, instance role)"
+    )
+    document_s3_secret_access_key: SecretStr | None = None

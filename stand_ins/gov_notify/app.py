@@ -147,12 +147,17 @@ class Script(BaseModel):
     next: list[str] = Field(
         description='Answers for the next sends, in order: "500", "429", "400", "403", "lost", "hang"'
     )
+    to: str | None = Field(
+        default=None, max_length=320,
+        description="Only for sends to this email address (other sends pass untouched); default: any send",
+    )
 
 
 @dataclass
 class State:
     notifications: dict[str, Notification] = field(default_factory=dict)
-    script: list[str] = field(default_factory=list)
+    # (answer, the address it is for, or None for any send), in order
+    script: list[tuple[str, str | None]] = field(default_factory=list)
     requests: int = 0
     callbacks_sent: list[dict[str, Any]] = field(default_factory=list)
 
@@ -217,7 +222,13 @@ def create_app(settings: StandInSettings) -> FastAPI:  # noqa: PLR0915 (one clos
 
     async def accept(kind: str, template: Template, request: EmailRequest | LetterRequest) -> dict[str, Any]:
         state.requests += 1
-        scripted = state.script.pop(0) if state.script else None
+        address = request.email_address if isinstance(request, EmailRequest) else None
+        scripted = None
+        for index, (answer, to) in enumerate(state.script):
+            if to is None or to == address:
+                scripted = answer
+                del state.script[index]
+                break
         if scripted in SCRIPTED and scripted != "lost":
             raise NotifyError(*SCRIPTED[scripted])
         personalisation = {name: str(value) for name, value in (request.personalisation or {}).items()}
@@ -341,7 +352,7 @@ def create_app(settings: StandInSettings) -> FastAPI:  # noqa: PLR0915 (one clos
 
     @app.post("/_stand_in/script", status_code=204)
     async def script(body: Script) -> None:
-        state.script.extend(body.next)
+        state.script.extend((answer, body.to) for answer in body.next)
 
     @app.get("/_stand_in/sent")
     async def sent() -> dict[str, Any]:

@@ -77,7 +77,7 @@ async def casework(suite: RunningSuite) -> Casework:
     the demo users' password (a new one each time the browser tests run)."""
     password = secrets.token_urlsafe(18)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.casework", "seed-demo", "--password", password,
+        sys.executable, "-m", "services.casework", "seed-demo", f"--password={password}",
         cwd=ROOT, env=dict(suite.specs["casework"].env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )

@@ -20,12 +20,15 @@ from playwright.async_api import Page, expect
 from services.casework.adapters.accounts import User
 from services.casework.app import create_app
 from services.casework.domain.access import Role
+from services.casework.domain.referral_form import STEP_SLUGS
 from services.casework.entrypoints.demo import OFFICER
 from services.casework.entrypoints.web.security import AccessRule, Audience
 from services.casework.settings import CaseworkSettings
 from tests.browser.cases import CaseFactory, OpenedCase, Stage
+from tests.browser.intake_records import intake_page_values
 from tests.browser.pages import FORBIDDEN_HEADING
 from tests.browser.support import AXE_REPORTS, OpenPage, SignedInPage
+from tests.browser.test_tasks import add_task
 from tests.support.suite import RunningSuite
 
 pytestmark = pytest.mark.browser
@@ -80,7 +83,11 @@ def ui_page_routes(suite: RunningSuite) -> list[PageRoute]:
     for route in iter_route_contexts(app.routes):
         rule = getattr(route.endpoint, "__access__", None)
         path = route.path or ""
-        if isinstance(rule, AccessRule) and "GET" in (route.methods or ()) and not path.startswith("/api/"):
+        # A document download is a file, not a page: the case page that lists it is walked (so is the Reports page
+        # offering the pack's PDF and CSV downloads).
+        is_download = path in {"/cases/{case_id}/documents/{document_id}", "/reports/{week}/{download}"}
+        if isinstance(rule, AccessRule) and "GET" in (route.methods or ()) and not path.startswith("/api/") \
+                and not is_download:
             routes.append(PageRoute(path, rule))
     return routes
 
@@ -110,8 +117,10 @@ def slug(text: str) -> str:
     return "-".join(part for part in cleaned.split("-") if part)
 
 
-def visits(routes: list[PageRoute], case: OpenedCase) -> list[Visit]:
-    values = {"case_id": case.case_id, "user_id": OFFICER}
+def visits(routes: list[PageRoute], case: OpenedCase, task_id: str, intake_values: dict[str, str]) -> list[Visit]:
+    values = {"case_id": case.case_id, "user_id": OFFICER, "task_id": task_id, **intake_values,
+              # A planted school of tests/support/reporting_history.py (its page shows it whether or not it sent any).
+              "school_id": "8854002"}
     planned = []
     for route in sorted(routes, key=lambda route: route.path):
         role = visitor_for(route.rule)
@@ -126,10 +135,24 @@ def visits(routes: list[PageRoute], case: OpenedCase) -> list[Visit]:
         Visit("case-list-search", f"/cases?q={case.family_name}", Role.LEAD_OFFICER),
         Visit("case-with-success-banner", f"{case.path}?success=note_added", Role.LEAD_OFFICER),
         Visit("audit-log-of-a-case", f"/audit?record_id={case.case_id}", Role.LEAD_OFFICER),
+        Visit("reports-counts-only", "/reports?counts_only=true", Role.GROUP_MANAGER),
         Visit("forbidden", "/cases", Role.ADMINISTRATOR, status=403, heading=FORBIDDEN_HEADING),
+        *referral_and_match_review_visits(intake_values),
         Visit("not-found", f"/cases/{uuid4()}", Role.LEAD_OFFICER, status=404, heading="Page not found"),
     ]
     return planned
+
+
+def referral_and_match_review_visits(values: dict[str, str]) -> list[Visit]:
+    """Every question of the referral form (the route walk sees one), and both forms' error states."""
+    draft = f"/referrals/{values['draft_id']}"
+    return [
+        *(Visit(f"referral-question-{step}", f"{draft}/{step}", Role.LEAD_OFFICER) for step in STEP_SLUGS[1:]),
+        Visit("referral-question-with-errors", f"/referrals/{values['empty_draft_id']}/how-received",
+              Role.LEAD_OFFICER, submit_empty_form=True),
+        Visit("match-review-with-errors", f"/match-reviews/{values['review_id']}", Role.ENGAGEMENT_MANAGER,
+              submit_empty_form=True),
+    ]
 
 
 def write_report(findings: list[Finding]) -> None:
@@ -164,8 +187,11 @@ async def test_every_page_meets_wcag_2_2_aa_by_axe(
 ) -> None:
     case = await cases.open(Stage.ENQUIRIES, officer_id=OFFICER, open_to_social_care=True)
     routes = ui_page_routes(suite)
-    planned = visits(routes, case)
     pages: dict[Role | None, Page] = {}
+    # A task on the case, so the task page is walked too.
+    task_id = await add_task(await page_for(Role.CME_OFFICER, pages, new_page, signed_in), case, "Axe walk task")
+    # A referral draft, an entered referral and a match review in intake, so those pages are walked too.
+    planned = visits(routes, case, task_id, await intake_page_values(suite))
     axe = Axe()
     findings = []
 
@@ -183,6 +209,11 @@ async def test_every_page_meets_wcag_2_2_aa_by_axe(
     write_report(findings)
 
     assert {route.path for route in routes} >= {"/", "/cases", "/cases/{case_id}", "/sign-in"}
+    assert {route.path for route in routes} >= {  # the forms on a case (issue 8), each walked and submitted empty
+        f"/cases/{{case_id}}/{form}" for form in ("reopen", "change-priority", "acknowledge-transfer",
+                                                   "withdraw-outcome", "link-sibling", "record-address",
+                                                   "acknowledge-ffd")
+    }
     unexpected = {finding.visit.name: finding.status for finding in findings
                   if finding.status != finding.visit.status}
     assert not unexpected, f"pages that did not load as their visit expects: {unexpected}"

@@ -11,10 +11,15 @@ from tests.browser.support import Casework, SignedInPage
 
 pytestmark = pytest.mark.browser
 
-CASE_NAVIGATION = ["Dashboard", "Cases"]
+# Everyone who works cases has a task diary. CME officers and the team lead enter referrals and decide match
+# reviews; the lead officer enters referrals. Reports are for the team lead, the lead officer and managers.
+CASE_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Enter a referral", "Match reviews"]
 # Whoever sees every case also sees the Missing Mondays meeting (its agenda, forms and sign-off queue).
-ALLOCATION_NAVIGATION = ["Dashboard", "Cases", "Missing Mondays"]
-OVERSIGHT_NAVIGATION = ["Dashboard", "Cases", "Missing Mondays", "Audit log"]
+ALLOCATION_NAVIGATION = [
+    "Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Match reviews", "Reports",
+]
+OVERSIGHT_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Missing Mondays", "Reports", "Audit log"]
+LEAD_OFFICER_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Reports", "Audit log"]
 
 
 async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams(
@@ -69,7 +74,7 @@ async def test_the_lead_officer_sees_every_case_and_the_audit_log(
     page = await signed_in(Role.LEAD_OFFICER)
     dashboard = DashboardPage(page)
 
-    assert await dashboard.navigation() == OVERSIGHT_NAVIGATION
+    assert await dashboard.navigation() == LEAD_OFFICER_NAVIGATION
     case_list = CaseListPage(page)
     await case_list.open()
     await case_list.search(other_team.family_name)

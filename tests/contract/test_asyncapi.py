@@ -26,4 +26,20 @@ def test_every_subscription_documents_its_payload_and_every_publication_a_send()
         for message in messages.values():
             assert message["payload"]["$ref"].removeprefix("#/components/schemas/") in document["components"]["schemas"]
         actions = {operation["action"] for operation in document["operations"].values()}
-        assert actions == {"send", "receive"}, service
+        # Reporting publishes nothing: it only reads the topics into its read model.
+        assert actions == ({"receive"} if service == "reporting" else {"send", "receive"}), service
+
+
+def test_the_exchange_has_its_own_document_of_signed_envelopes() -> None:
+    document = yaml.safe_load((ROOT / "docs" / "asyncapi" / "exchange.yaml").read_text())
+    schemas = document["components"]["schemas"]
+
+    assert set(document["components"]["messages"]) == {
+        "cme.exchange.referral.v1", "cme.exchange.enquiry.v1", "cme.exchange.answer.v1",
+        "cme.exchange.receipt.v1", "cme.exchange.acknowledgement.v1"}
+    for message in document["components"]["messages"].values():
+        assert message["payload"]["$ref"] == "#/components/schemas/DsseEnvelope"
+        assert message["title"] in schemas
+    assert schemas["DsseEnvelope"]["properties"]["payloadType"]["const"] == "application/cloudevents+json"
+    assert {channel["address"] for channel in document["channels"].values()} == {
+        "cme.exchange.v1", "/exchange/v1/messages"}

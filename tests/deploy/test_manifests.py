@@ -285,9 +285,10 @@ def test_the_relay_runs_the_relay_module() -> None:
     ]
 
 
-@pytest.mark.parametrize("service", ["triage", "review"])
+@pytest.mark.parametrize("service", ["triage", "review", "casework"])
 def test_each_scheduler_runs_its_services_due_rules_every_fifteen_minutes_without_overlap(service: str) -> None:
-    """Triage's joiner watches and deadlines; review's further reviews and re-checks. Each as its own role."""
+    """Triage's joiner watches and deadlines; review's further reviews and re-checks; casework's task diary. Each
+    as its own role."""
     cron_job = named(rendered(BASE), "CronJob", f"{service}-run-due")
     (container,) = containers(cron_job)
 
@@ -611,9 +612,10 @@ def test_every_workload_has_its_own_policy_allowing_dns() -> None:
         assert 53 in egress_ports(policy), owner.name
 
 
-# Beyond DNS, Kafka, PostgreSQL and the collector: casework calls review's internal API (the Missing Mondays
-# pages), and notify calls GOV.UK Notify over HTTPS.
-EXTRA_EGRESS = {"casework": {8003}, "notify": {443}}
+# Beyond DNS, Kafka, PostgreSQL and the collector: casework calls the internal APIs of review (the Missing Mondays
+# pages), intake (officer-entered referrals, match reviews, documents) and reporting (the pack), and notify calls
+# GOV.UK Notify over HTTPS.
+EXTRA_EGRESS = {"casework": {8003, 8001, 8007}, "notify": {443}}
 
 
 @pytest.mark.parametrize("process", PROCESSES)

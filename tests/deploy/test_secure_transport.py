@@ -83,8 +83,8 @@ def test_every_database_connection_verifies_the_servers_certificate_and_name(pro
             )
             assert env_of(container)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "DATABASE_URL", where
             checked += 1
-    # Five services with their migrations, the relay, and the two schedulers (triage's and review's run-due).
-    assert checked == 2 * len(SERVICES) + 3
+        # The services with their migrations, the relay, and the three schedulers (triage, review, casework).
+    assert checked == 2 * len(SERVICES) + 4
 
 
 def test_no_config_map_holds_a_secret(rendered_targets: dict[str, list[Object]]) -> None:

@@ -131,7 +131,7 @@ async def wait_until_casework_applied(db: dict[str, asyncpg.Connection], events:
 
 
 async def run_due(suite: RunningSuite, *argv: str) -> dict[str, Any]:
-    """Run a scheduler command as the triage process would (same database, same topics) and read its summary."""
+    """Run a scheduler command as the triage process would (same database, same topics) and read triage's summary."""
     command = await asyncio.create_subprocess_exec(
         sys.executable,
         *argv,
@@ -141,7 +141,9 @@ async def run_due(suite: RunningSuite, *argv: str) -> dict[str, Any]:
     )
     stdout, stderr = await asyncio.wait_for(command.communicate(), timeout=120)
     assert command.returncode == 0, stderr.decode()
-    summary: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
+    # `cme run-due` runs every service's rules, each printing its own summary line: this reads triage's.
+    summaries = [json.loads(line) for line in stdout.decode().splitlines() if line.startswith('{"as_of"')]
+    [summary] = [each for each in summaries if "expired" in each]
     return summary
 
 

@@ -100,3 +100,39 @@ async def test_a_cin_case_opening_and_a_later_cp_flag_each_send_the_social_worke
     for name in ("notify", "gov_notify", "casework"):
         content = (suite.log_dir / f"{name}.log").read_text(errors="replace")
         assert not any(secret in content for secret in secrets), f"personal data in {name}.log"
+
+
+async def test_notify_killed_mid_send_and_restarted_sends_the_social_worker_nothing_twice(
+    suite: RunningSuite, db: dict[str, asyncpg.Connection]
+) -> None:
+    """SIGKILL, not a cancelled task: the process dies holding its claim while Notify has recorded the email but
+    not yet answered. The restarted notify takes the message over once the lease runs out, finds it at Notify by
+    its reference and adopts it: one email, delivered."""
+    social_worker = {"name": "Kim Caseworker-kill", "email": "kim.caseworker.kill@example.org"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        # Only this email hangs: other tests' messages still in flight pass untouched.
+        scripted = await client.post(suite.url("gov_notify", "/_stand_in/script"),
+                                     json={"next": ["hang"], "to": social_worker["email"]})
+    assert scripted.status_code == 204
+    response = await submit(suite, leaver(safeguarding={"child_in_need": True, "social_worker": social_worker}))
+    assert response.status_code == 202, response.text
+    child_id = response.json()["child_id"]
+
+    async def recorded_by_notify() -> list[dict[str, Any]] | None:
+        return await sent_to(suite, social_worker["email"]) or None
+
+    [recorded] = await eventually(recorded_by_notify, timeout=60, what="the email recorded by Notify, unanswered")
+    suite.supervisor.kill("notify")
+    suite.restart("notify")
+
+    async def delivered() -> Any:
+        return await db["notify"].fetchrow(
+            "SELECT notify_id, message_id::text AS reference, attempts FROM delivery_log "
+            "WHERE child_id = $1::uuid AND status = 'delivered'",
+            child_id,
+        )
+
+    row = await eventually(delivered, timeout=90, what="the killed send adopted and delivered")
+    assert (row["notify_id"], row["reference"]) == (recorded["id"], recorded["reference"])
+    assert row["attempts"] >= 2  # claimed by the killed process, then by the restarted one
+    assert [each["id"] for each in await sent_to(suite, social_worker["email"])] == [recorded["id"]]

@@ -13,10 +13,20 @@ from hypothesis import strategies as st
 
 from services.casework.app import create_app
 from services.casework.domain.access import Role
+from services.casework.entrypoints.web.pages_common import CONTROL_CHARACTER_MESSAGE
 from services.casework.settings import CaseworkSettings
 from tests.fuzz.conftest import FUZZ
 from tests.fuzz.strategies import HOSTILE_STRINGS
-from tests.integration.test_casework_pages import BASE_URL, Browser, add_person, make_case, school_name
+from tests.integration.test_casework_pages import (
+    BASE_URL,
+    Browser,
+    add_person,
+    error_links,
+    make_case,
+    parse,
+    school_name,
+    text_of,
+)
 from tests.support.infrastructure import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
@@ -100,13 +110,29 @@ async def test_the_case_api_answers_hostile_query_parameters_without_a_server_er
     assert response.status_code < 500, f"{params!r:.300}: {response.status_code}"
 
 
-async def test_a_nul_in_a_note_is_refused_as_the_clients_to_fix_and_nothing_is_recorded(officers: Officers) -> None:
-    # Casework's forms do not check for control characters yet; PostgreSQL refuses the NUL, the transaction rolls
-    # back, and the runtime's error handler answers 422 instead of 500.
+async def test_a_nul_in_a_note_is_named_on_the_form_and_nothing_is_recorded(officers: Officers) -> None:
     response = await officers.browser.submit(f"/cases/{officers.case_id}/add-note", {"note": "Called\x00 school"})
-    # Read as text: the fuzz cases before may have stored other control characters, which the page repeats.
     page = await officers.browser.client.get(f"/cases/{officers.case_id}")
 
-    assert response.status_code == 422
-    assert response.json()["problems"][0]["field"] == "request"
+    assert response.status_code == 400
+    form = parse(response)
+    assert error_links(form) == ["#note"]
+    assert CONTROL_CHARACTER_MESSAGE in text_of(form)
     assert "Called" not in page.text
+
+
+@given(field=st.sampled_from(sorted({name for names in FORMS.values() for name in names})),
+       control=st.sampled_from(["\x00", "\x07", "\x1b", "\x7f"]))
+@FUZZ
+async def test_a_control_character_in_any_answer_is_named_on_its_field(
+    field: str, control: str, officers: Officers
+) -> None:
+    # A form with this field that the lead officer may use (allocating, for one, is the team lead's).
+    for form in (name for name, names in sorted(FORMS.items()) if field in names):
+        page, _ = await officers.browser.get(f"/cases/{officers.case_id}/{form}")
+        if page.status_code == 200:
+            break
+    response = await officers.browser.submit(f"/cases/{officers.case_id}/{form}", {field: f"text{control}more"})
+
+    assert response.status_code == 400
+    assert CONTROL_CHARACTER_MESSAGE in text_of(parse(response))

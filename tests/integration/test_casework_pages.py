@@ -485,7 +485,8 @@ async def test_the_case_page_shows_the_summary_checklist_contacts_and_newest_fir
     assert any(f"Allocated to {team.officer.name}" in entry for entry in entries), "officer ids read as names"
     actions = {element.attrib["id"] for element in by_id(page, "case-actions").iter("a")}
     assert actions == {"action-record-check", "action-record-contact", "action-liaise-with-social-worker",
-                       "action-add-note", "action-close"}
+                       "action-add-note", "action-close", "action-change-priority", "action-record-address",
+                       "action-link-sibling"}
     assert "case.viewed" in await audit_actions(app, team.officer.user_id, made.case_id)
 
 
@@ -680,7 +681,9 @@ async def test_an_officer_closes_a_case_with_a_reason_and_its_details(
     assert case.status is Status.CLOSED
     assert case.outcome is not None and case.outcome.details.school_id == "8852001"
     _, page = await browser.get(f"/cases/{made.case_id}")
-    assert {a.attrib["id"] for a in by_id(page, "case-actions").iter("a")} == {"action-add-note"}
+    # A closed case takes notes, the family's and address records, and can be reopened; no casework actions.
+    assert {a.attrib["id"] for a in by_id(page, "case-actions").iter("a")} == {
+        "action-add-note", "action-reopen", "action-link-sibling", "action-record-address"}
 
 
 async def test_a_move_to_another_authority_not_yet_acknowledged_records_the_outcome_and_waits(

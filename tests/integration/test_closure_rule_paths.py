@@ -389,3 +389,50 @@ async def test_a_signed_off_close_for_a_case_never_escalated_is_refused_on_the_t
 
     assert (await stored(app, case_id)).is_open
     assert any("has not been escalated to Missing Mondays" in summary for summary in await timeline_of(app, case_id))
+
+
+async def test_the_chair_adds_a_case_with_checks_outstanding_to_the_agenda_with_a_reason(
+    app: FastAPI, people: dict[str, Person], lead: Browser
+) -> None:
+    case_id = await stored_case(app, people["lead"].user_id, stage="allocated")
+    _, case_page = await lead.get(f"/cases/{case_id}")
+    link = by_id(case_page, "action-add-to-missing-mondays-agenda")
+    assert link.attrib["href"] == f"/cases/{case_id}/add-to-missing-mondays-agenda"
+
+    empty = await lead.submit(f"/cases/{case_id}/add-to-missing-mondays-agenda", {})
+    assert empty.status_code == 400
+    assert error_links(parse(empty)) == ["#reason"]
+    added = await lead.submit(f"/cases/{case_id}/add-to-missing-mondays-agenda",
+                              {"reason": "Police report a sighting; the family is not engaging"})
+    assert added.headers["location"] == f"/cases/{case_id}?success=added_to_agenda"
+
+    case = await stored(app, case_id)
+    assert case.missing_mondays_pending and case.flags.whereabouts_unknown
+    async with sessions_of(app)() as session:
+        payloads = list((await session.execute(
+            select(outbox.c.payload).where(outbox.c.aggregateid == case.child_id,
+                                           outbox.c.type == "cme.case.escalated.v1"))).scalars())
+    [escalated] = payloads
+    assert escalated["added_by_chair_reason"] == "Police report a sighting; the family is not engaging"
+    assert escalated["kind"] == "missing_mondays" and escalated["cme_score"] is None
+    assert "case.added_to_missing_mondays_agenda" in await audit_actions(app, people["lead"].user_id, case_id)
+
+
+async def test_only_the_chair_may_add_a_case_to_the_agenda(
+    app: FastAPI, people: dict[str, Person]
+) -> None:
+    case_id = await stored_case(app, people["officer"].user_id, stage="allocated")
+    officer = await Browser.signed_in(app, people["officer"])
+    try:
+        _, case_page = await officer.get(f"/cases/{case_id}")
+        assert case_page.find(".//*[@id='action-add-to-missing-mondays-agenda']") is None
+        form_page, _ = await officer.get(f"/cases/{case_id}/add-to-missing-mondays-agenda")
+        assert form_page.status_code == 403
+        # The post carries a real CSRF token and case version (from a form the officer may open): only the role
+        # stops it.
+        refused = await officer.submit(f"/cases/{case_id}/add-to-missing-mondays-agenda", {"reason": "Not mine"},
+                                       form_path=f"/cases/{case_id}/add-note")
+        assert refused.status_code == 403
+    finally:
+        await officer.client.aclose()
+    assert not (await stored(app, case_id)).missing_mondays_pending

@@ -110,7 +110,20 @@ class World:
     other_user_id: str
 
     def path(self, template: str) -> str:
-        values = {"case_id": self.case_id, "user_id": self.other_user_id}
+        values = {"case_id": self.case_id, "user_id": self.other_user_id,
+                  # A document the case does not hold: an allowed role gets 404, never 401 or 403.
+                  "document_id": "00000000-0000-4000-8000-000000000000",
+                  # A referral draft, submission and match review intake does not hold (no intake runs here): an
+                  # allowed role gets 404 or 503, never 401 or 403.
+                  "draft_id": "00000000-0000-4000-8000-000000000001", "step": "how-received",
+                  "submission_id": "officer-00000000-0000-4000-8000-000000000002",
+                  "review_id": "00000000-0000-4000-8000-000000000003",
+                  # A task the diary does not hold: an allowed role gets 404, never 401 or 403.
+                  "task_id": "00000000-0000-4000-8000-000000000004",
+                  # The Reports pages: no reporting service runs here, so an allowed role gets 503.
+                  "week": "2026-11-02", "download": "pdf",
+                  # A school's page: a planted school of tests/support/reporting_history.py (503 here too).
+                  "school_id": "8854002"}
         names = re.findall(r"{(\w+)(?::\w+)?}", template)
         missing = [name for name in names if name not in values]
         assert not missing, f"give the route access test a value for {missing} in {template}"
@@ -223,6 +236,32 @@ async def test_every_route_enforces_its_rule_for_every_role(app: FastAPI, world:
         ("/users/{user_id}", {Role.ADMINISTRATOR}),
         ("/api/v1/cases", set(Role) - {Role.ADMINISTRATOR}),
         ("/cases/{case_id}", set(Role) - {Role.ADMINISTRATOR}),
+        # The forms on a case (issue 8): closure-level changes, the team lead's and the officers' priority change,
+        # and the records officers keep (family, address history, Family Front Door).
+        ("/cases/{case_id}/reopen", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/withdraw-outcome", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/acknowledge-transfer", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/change-priority", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER}),
+        ("/cases/{case_id}/link-sibling", {Role.CME_OFFICER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/record-address", {Role.CME_OFFICER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/acknowledge-ffd", {Role.CME_OFFICER, Role.LEAD_OFFICER}),
+        ("/cases/{case_id}/documents/{document_id}", set(Role) - {Role.ADMINISTRATOR}),
+        ("/referrals/new", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/referrals/{draft_id}/{step}", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/match-reviews", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER}),
+        ("/match-reviews/{review_id}", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER}),
+        ("/tasks", set(Role) - {Role.ADMINISTRATOR}),
+        ("/tasks/team", set(Role) - {Role.ADMINISTRATOR}),
+        ("/tasks/{task_id}", set(Role) - {Role.ADMINISTRATOR}),
+        ("/cases/{case_id}/add-task", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        # Reports (issue 10): the team lead, the lead officer and managers; not officers or administrators.
+        ("/reports", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER, Role.SENIOR_OFFICER}),
+        ("/reports/{week}/{download}",
+         {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER, Role.SENIOR_OFFICER}),
+        ("/reports/dfe-return", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER, Role.SENIOR_OFFICER}),
+        # Schools' reporting habits and off-rolling signals: managers and the lead officer only (App. E).
+        ("/reports/schools", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER}),
+        ("/reports/schools/{school_id}", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER}),
     ],
 )
 async def test_the_rules_that_guard_childrens_records_and_accounts_are_the_intended_ones(

@@ -68,7 +68,12 @@ async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Pat
             "OTEL_BSP_SCHEDULE_DELAY": "200",
             "CME_LOG_LEVEL": "INFO",
             "CME_API_TOKENS": '{"test-suite-token": "test-runner"}',
+            # Intake's internal identity endpoints (match reviews, merges), for the merge tests.
+            "CME_INTAKE_ADMIN_KEYS": '{"test-suite-admin-key": "test-runner"}',
             "CME_SESSION_COOKIE_SECURE": "false",
+            # A notify sender killed mid-send leaves its claim leased; a short lease lets the restarted process
+            # take the message over within the test (production keeps 5 minutes). Longer than a send's retries.
+            "CME_SEND_LEASE_SECONDS": "20",
         }
     )
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})

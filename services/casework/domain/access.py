@@ -25,7 +25,24 @@ SENIOR_OFFICER         Senior officer / assistant director: view all cases; sign
 ADMINISTRATOR          Manage users only. No child records: document intake belongs to the intake service.
 =====================  ==================================================================================
 
+Referrals taken by phone, email or letter (ENTER_REFERRAL) are entered by CME officers, the team lead and the lead
+officer (App. E: officers "make initial assessments of all CME cases", the team lead "triage[s] CME cases upon
+receipt", the lead officer is the named CME point of referral). Identity match reviews, "is this the same child?"
+(REVIEW_IDENTITY_MATCHES), are decided by CME officers and the team lead: triage on receipt (the team lead closes
+duplicates) and keeping each child's record accurate (officers); not by the managers who change nothing.
+
 Only the engagement manager allocates. A user may hold several roles; their permissions are the union.
+
+Changing a case's priority (CHANGE_PRIORITY) is for the team lead (the engagement manager, who "triage[s] CME
+cases upon receipt" and so sets the order of the allocation queue) and for the case's own officer, who knows the
+case best (`can_change_priority`); not for other officers of the team, whose colleagues' deadlines it would move,
+and not for the lead officer, who advises rather than triages. Reopening a closed case, withdrawing a recorded
+outcome and acknowledging a transfer to another authority are closure-level changes: CLOSE_CASE.
+
+Schools' reporting habits and off-rolling signals (VIEW_SCHOOL_SIGNALS) are for the managers and the lead officer
+only: the engagement manager, the lead officer ("monitors the contact and reporting habits of schools") and the
+group manager (feedback to SLT on CME concerns); not CME officers, and not the senior officer, whose App. E duty is
+signing off closures.
 """
 
 from collections.abc import Iterable, Mapping
@@ -56,8 +73,12 @@ class Permission(StrEnum):
     CHAIR_MISSING_MONDAYS = "chair_missing_mondays"
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_REPORTS = "view_reports"
+    VIEW_SCHOOL_SIGNALS = "view_school_signals"
     MANAGE_USERS = "manage_users"
     TRIAGE_QUEUE = "triage_queue"
+    ENTER_REFERRAL = "enter_referral"
+    REVIEW_IDENTITY_MATCHES = "review_identity_matches"
+    CHANGE_PRIORITY = "change_priority"
 
 
 PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
@@ -65,10 +86,13 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
         Role.CME_OFFICER: frozenset(
             {
                 Permission.VIEW_OWN_AND_TEAM_CASES,
+                Permission.ENTER_REFERRAL,
+                Permission.REVIEW_IDENTITY_MATCHES,
                 Permission.RECORD_CHECK,
                 Permission.RECORD_CONTACT,
                 Permission.ADD_NOTE,
                 Permission.CLOSE_CASE,
+                Permission.CHANGE_PRIORITY,
             }
         ),
         Role.ENGAGEMENT_MANAGER: frozenset(
@@ -76,22 +100,28 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.VIEW_ALL_CASES,
                 Permission.TRIAGE_QUEUE,
                 Permission.ALLOCATE,
+                Permission.ENTER_REFERRAL,
+                Permission.REVIEW_IDENTITY_MATCHES,
+                Permission.CHANGE_PRIORITY,
                 Permission.ESCALATE,
                 Permission.ADD_NOTE,
                 Permission.CLOSE_CASE,
                 Permission.VIEW_REPORTS,
+                Permission.VIEW_SCHOOL_SIGNALS,
             }
         ),
         Role.LEAD_OFFICER: frozenset(
             {
                 Permission.VIEW_ALL_CASES,
                 Permission.TRIAGE_QUEUE,
+                Permission.ENTER_REFERRAL,
                 Permission.RECORD_CHECK,
                 Permission.RECORD_CONTACT,
                 Permission.ADD_NOTE,
                 Permission.ESCALATE,
                 Permission.CLOSE_CASE,
                 Permission.VIEW_REPORTS,
+                Permission.VIEW_SCHOOL_SIGNALS,
                 Permission.VIEW_AUDIT_LOG,
                 Permission.CHAIR_MISSING_MONDAYS,
             }
@@ -100,6 +130,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
             {
                 Permission.VIEW_ALL_CASES,
                 Permission.VIEW_REPORTS,
+                Permission.VIEW_SCHOOL_SIGNALS,
                 Permission.VIEW_AUDIT_LOG,
             }
         ),
@@ -150,3 +181,10 @@ def can_view_case(user: Actor, case_owner_id: str | None, case_team_id: str | No
     if case_owner_id is not None and case_owner_id == user.user_id:
         return True
     return user.team_id is not None and user.team_id == case_team_id
+
+
+def can_change_priority(user: Actor, case_officer_id: str | None) -> bool:
+    """The team lead changes any case's priority; an officer only their own case's (see the module's notes)."""
+    if not user.may(Permission.CHANGE_PRIORITY):
+        return False
+    return user.may(Permission.ALLOCATE) or (case_officer_id is not None and case_officer_id == user.user_id)

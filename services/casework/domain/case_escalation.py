@@ -112,6 +112,34 @@ class EscalationRules(CaseState):
         if kind is EscalationKind.MISSING_MONDAYS:
             self._raise_flags(replace(self.flags, whereabouts_unknown=True), at, by)
 
+    def add_to_missing_mondays_agenda(self, by: str, at: datetime, reason: str) -> None:
+        """The chair (the CME lead officer) puts a case of concern on the next meeting's agenda (App. F), with a
+        reason, whatever its checklist shows: the meeting sees the outstanding checks on the form and scores it.
+        The meeting reviews children whose whereabouts are unknown, so the case is marked so."""
+        require_aware(at)
+        self._require_open("add it to the Missing Mondays agenda")
+        reason = require_text(reason, "why the case is added to the agenda")
+        limit_text(reason)
+        if self.missing_mondays_pending:
+            raise EscalationRefused("a Missing Mondays review is already pending")
+        self._bump()
+        self.escalations.append(
+            Escalation(kind=EscalationKind.MISSING_MONDAYS, by=by, at=at, cme_score=None, safeguarding_score=None,
+                       note=reason, episode=self.reopen_count)
+        )
+        self.missing_mondays_pending = True
+        self._record(
+            CaseEscalated(
+                **self._header(at, by, "Added to the Missing Mondays agenda by the chair"),
+                escalation=EscalationKind.MISSING_MONDAYS,
+                cme_score=None,
+                safeguarding_score=None,
+                note=reason,
+                added_by_chair=True,
+            )
+        )
+        self._raise_flags(replace(self.flags, whereabouts_unknown=True), at, by)
+
     def _missing_mondays_problems(self, cme_score: int | None, safeguarding_score: int | None) -> list[str]:
         problems: list[str] = []
         if self.status is not Status.ENQUIRIES:

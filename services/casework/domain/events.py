@@ -136,6 +136,7 @@ class CaseEscalated(CaseEvent):
     cme_score: int | None
     safeguarding_score: int | None
     note: str = field(repr=False)
+    added_by_chair: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

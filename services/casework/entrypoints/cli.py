@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from services.casework.entrypoints.admin_commands import add_user, deactivate_user, ensure_service_user, verify_audit
 from services.casework.entrypoints.demo import seed_demo
+from services.casework.entrypoints.run_due import run_due
 from services.casework.settings import CaseworkSettings
 
 Command = Callable[[CaseworkSettings, Sequence[str]], int]
@@ -17,4 +18,5 @@ COMMANDS: dict[str, Command] = {
     "deactivate-user": deactivate_user,
     "verify-audit": verify_audit,
     "seed-demo": seed_demo,
+    "run-due": run_due,
 }

@@ -2,17 +2,20 @@
 
 from cme_runtime.messaging import Consumers
 from contracts import topics
+from contracts.events.identity_v1 import ChildrenMerged, ChildrenMergeUndone
 from contracts.events.notify_v1 import MessageStatusChanged
 from contracts.events.review_v1 import RecheckDue, ReviewDecided, ReviewProgressed, ReviewSignedOff
 from contracts.events.triage_v1 import TriageDecided
 from services.casework.service_layer.cases import CaseworkService
+from services.casework.service_layer.merges import CaseMerges
 
 
-def subscribe(consumers: Consumers, service: CaseworkService) -> None:
+def subscribe(consumers: Consumers, service: CaseworkService, merges: CaseMerges) -> None:
     consumers.subscribe(
         topics.TRIAGE_DECIDED,
         [TriageDecided],
-        service.on_triage_decided,
+        # Through the merges first: a decision about a merged-away child id belongs to the surviving case.
+        merges.on_triage_decided,
         description="Triage decisions; a CME decision opens or updates the child's case",
     )
     consumers.subscribe(
@@ -26,4 +29,10 @@ def subscribe(consumers: Consumers, service: CaseworkService) -> None:
         [MessageStatusChanged],
         service.on_message_status_changed,
         description="Messages notify sends about a case: each status on the timeline; a failure is an officer task",
+    )
+    consumers.subscribe(
+        topics.IDENTITY_MERGES,
+        [ChildrenMerged, ChildrenMergeUndone],
+        merges.on_identity_event,
+        description="Intake's merges of two records of one child: their cases become one, and split again on an undo",
     )

@@ -1,5 +1,7 @@
 """Casework's service layer: cases opened from triage decisions, and every change published and timelined."""
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,12 +15,16 @@ from contracts.events.notify_v1 import MessageStatusChanged
 from contracts.events.referral_v1 import ReferralKind
 from contracts.events.review_v1 import ClosureDecision, RecheckDue, ReviewDecided, ReviewProgressed, ReviewSignedOff
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
+from services.casework.adapters.case_records import CaseRecords
 from services.casework.adapters.repository import CaseRepository
+from services.casework.adapters.returns import CaseReturns
 from services.casework.domain import events as domain_events
 from services.casework.domain import vocabulary
 from services.casework.domain.case import SYSTEM_ACTOR, Case, RouteAction, route_referral
 from services.casework.domain.errors import DomainError
 from services.casework.domain.records import CaseFlags, ChildSummary
+from services.casework.domain.tasks import ExclusionLeaver
+from services.casework.service_layer.tasks import TaskService
 
 
 def child_summary(decision: TriageDecided) -> ChildSummary:
@@ -69,17 +75,20 @@ def social_care_facts(flags: CaseFlags) -> Safeguarding:
     )
 
 
-def review_form_parts(case: Case) -> dict[str, Any]:
-    """What the Missing Mondays review form shows of the case (App. F): the child and the checklist summary."""
-    child = case.child
+def review_form_parts(case: Case, family: Sequence[tuple[Case, date | None]] = ()) -> dict[str, Any]:
+    """What the Missing Mondays review form shows of the case (App. F): the child, then the linked siblings (the
+    form lists "all relevant children" of the family), each with the last day in school its leaver return gave,
+    and the checklist summary. `family` is the case and its siblings' cases, each with that day."""
     return {
         "children": [
             case_v1.ChildOnReviewForm(
-                given_name=child.given_name,
-                family_name=child.family_name,
-                date_of_birth=child.date_of_birth,
-                previous_school=child.school_name,
+                given_name=member.child.given_name,
+                family_name=member.child.family_name,
+                date_of_birth=member.child.date_of_birth,
+                previous_school=member.child.school_name,
+                last_day_in_school=last_day,
             )
+            for member, last_day in (family or [(case, None)])
         ],
         "checklist": [
             case_v1.ChecklistSummaryLine(
@@ -95,10 +104,16 @@ def review_form_parts(case: Case) -> dict[str, Any]:
 
 
 class CaseworkService:
-    def __init__(self, outbox: EventOutbox, repository: CaseRepository, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, outbox: EventOutbox, repository: CaseRepository, clock: Clock = utc_now, *,
+        tasks: TaskService | None = None, records: CaseRecords | None = None, returns: CaseReturns | None = None,
+    ) -> None:
         self.outbox = outbox
         self.repository = repository
         self.clock = clock
+        self.tasks = tasks
+        self.records = records
+        self.returns = returns
 
     async def on_triage_decided(
         self, session: Transaction, attributes: CloudEventAttributes, decision: TriageDecided
@@ -111,6 +126,7 @@ class CaseworkService:
         await self.repository.lock_child(session, child_id)
         existing = await self.repository.for_child(session, child_id)
         if not decision.is_cme:
+            await self._note_for_the_diary(session, decision)
             await self._close_if_resolved(session, decision, existing)
             return
         route = route_referral(existing)
@@ -141,6 +157,25 @@ class CaseworkService:
             )
         await self.repository.save(session, case, version)
         await self._publish(session, case, decision.child, decision.school, decision.safeguarding)
+
+    async def _note_for_the_diary(self, session: Transaction, decision: TriageDecided) -> None:
+        """A permanent-exclusion leaver (exclusion track): the task diary checks alternative provision on day 6.
+        A CTF sent to the Lost Pupil Database: the diary gets a check to find the child."""
+        if self.tasks is None:
+            return
+        child = decision.child
+        if decision.kind is ReferralKind.CTF_BULK and decision.lost_pupil_file:
+            label = f"{child.given_name} {child.family_name}"
+            await self.tasks.lost_pupil_file(session, str(decision.child_id), label, decision.decided_at)
+            return
+        if decision.track is not Track.EXCLUSION_AP or decision.kind is not ReferralKind.LEAVER:
+            return
+        leaver = ExclusionLeaver(
+            child_id=str(decision.child_id),
+            excluded_on=decision.referral_date or decision.decided_at.date(),
+            child_label=f"{child.given_name} {child.family_name}",
+        )
+        await self.tasks.exclusion_leaver(session, str(decision.referral_id), leaver)
 
     async def _close_if_resolved(self, session: Transaction, decision: TriageDecided, existing: list[Case]) -> None:
         open_case = next((case for case in existing if case.is_open), None)
@@ -202,6 +237,8 @@ class CaseworkService:
             return  # the child was located or the case closed meanwhile: no re-check is owed
         await self.repository.save(session, case, version)
         await self._publish(session, case)
+        if self.tasks is not None:
+            await self.tasks.recheck_due(session, str(due.case_id), due.due_on)
 
     async def on_review_decided(
         self, session: Transaction, attributes: CloudEventAttributes, review: ReviewDecided
@@ -276,11 +313,9 @@ class CaseworkService:
         self, session: Transaction, attributes: CloudEventAttributes, change: MessageStatusChanged
     ) -> None:
         """Each message notify sends about a case, and each status it reaches, goes on the case's timeline. A message
-        that will not arrive is an action for the case's officer: they must reach the recipient another way.
-
-        Until casework has a task list, the action is a timeline entry of kind `task.message_failed` (the case
-        page lists the timeline). A Family Front Door referral can be owed before casework opened the case, so a
-        message without a case id goes on the child's open case, if there is one by then."""
+        that will not arrive is an action for the case's officer: they must reach the recipient another way, a task
+        in their diary. A Family Front Door referral can be owed before casework opened the case, so a message
+        without a case id goes on the child's open case, if there is one by then."""
         case_id = change.case_id
         if case_id is None:
             open_case = next(
@@ -300,17 +335,12 @@ class CaseworkService:
                 "event_id": attributes.id,
             }
         ]
-        if change.failed:
-            entries.append(
-                {
-                    **entry,
-                    "kind": "task.message_failed",
-                    "summary": f"Action for the case officer: the message to the {who} could not be delivered "
-                    f"({change.reason or change.status}); contact them another way and record it on the case",
-                    "event_id": f"{attributes.id}:task",
-                }
-            )
         await self.repository.add_timeline(session, entries)
+        if change.failed and self.tasks is not None:
+            await self.tasks.message_failed(
+                session, str(case_id), message_key=str(change.message_id), who=who,
+                reason=change.reason or change.status, at=change.changed_at,
+            )
 
     async def open_case(
         self, session: Transaction, case: Case, child: Child, school: School | None, safeguarding: Safeguarding
@@ -346,10 +376,36 @@ class CaseworkService:
                     "event_id": str(event_id),
                 }
             )
-            contract = self._contract(case, event, child, school, safeguarding)
+            family = await self._family(session, case, event)
+            contract = self._contract(case, event, child, school, safeguarding, family=family)
             await self.outbox.add(session, contract, key=case.child_id, subject=case.case_id, event_id=event_id)
         await self.repository.add_timeline(session, entries)
         case.events.clear()
+
+    async def _family(
+        self, session: Transaction, case: Case, event: domain_events.CaseEvent
+    ) -> list[tuple[Case, date | None]]:
+        """The case and its linked siblings' cases, each with its child's last day in school, read only for an
+        escalation to Missing Mondays (its form lists them)."""
+        missing_mondays = isinstance(event, domain_events.CaseEscalated) and (
+            event.escalation is vocabulary.EscalationKind.MISSING_MONDAYS
+        )
+        if not missing_mondays:
+            return []
+        members = [case]
+        if self.records is not None:
+            links = await self.records.sibling_links(session, case.case_id)
+            found = [await self.repository.get(session, link.other(case.case_id)) for link in links]
+            members += [sibling for sibling in found if sibling is not None]
+        return [(member, await self._last_day_in_school(session, member)) for member in members]
+
+    async def _last_day_in_school(self, session: Transaction, case: Case) -> date | None:
+        """The latest leaving date of the leaver returns behind the case, when casework holds them."""
+        if self.returns is None:
+            return None
+        days = [each.leaving_date for each in await self.returns.for_case(session, case.case_id)
+                if each.kind == "leaver" and each.leaving_date is not None]
+        return max(days, default=None)
 
     def _contract(
         self,
@@ -358,6 +414,8 @@ class CaseworkService:
         child: Child | None,
         school: School | None,
         safeguarding: Safeguarding | None,
+        *,
+        family: Sequence[tuple[Case, date | None]] = (),
     ) -> case_v1.CaseOpened | case_v1.CaseUpdated | case_v1.CaseEscalated | case_v1.CaseClosed:
         case_id, child_id = UUID(case.case_id), UUID(case.child_id)
         if isinstance(event, domain_events.CaseOpened) and child is not None:
@@ -382,7 +440,12 @@ class CaseworkService:
                 cme_score=event.cme_score,
                 safeguarding_score=event.safeguarding_score,
                 escalated_by=event.actor,
-                **(review_form_parts(case) if event.escalation is vocabulary.EscalationKind.MISSING_MONDAYS else {}),
+                added_by_chair_reason=event.note if event.added_by_chair else None,
+                **(
+                    review_form_parts(case, family)
+                    if event.escalation is vocabulary.EscalationKind.MISSING_MONDAYS
+                    else {}
+                ),
             )
         if isinstance(event, domain_events.CaseClosed):
             return case_v1.CaseClosed(

@@ -18,22 +18,26 @@ from services.casework.adapters.accounts import Accounts, User
 from services.casework.adapters.audit import AuditLog
 from services.casework.adapters.queries import team_of
 from services.casework.adapters.repository import ConcurrentChange
-from services.casework.domain.access import Permission, Role, can_view_case
+from services.casework.domain.access import Permission, Role, can_change_priority, can_view_case
 from services.casework.domain.audit import JsonScalar
 from services.casework.domain.case import Case
 from services.casework.domain.checklist import CheckType
 from services.casework.domain.errors import InvalidRecord
 from services.casework.domain.records import ClosureDetails
+from services.casework.domain.tasks import TaskKind
 from services.casework.domain.vocabulary import (
+    LABELS,
     CheckStatus,
     ClosureReason,
     ContactMethod,
     ContactResult,
     EscalationKind,
     JointEnquiryParty,
+    Priority,
     Status,
 )
 from services.casework.service_layer.cases import CaseworkService
+from services.casework.service_layer.tasks import TaskService
 
 
 class CaseNotFound(LookupError):
@@ -52,6 +56,7 @@ class CheckEntry:
     outcome: str
     note: str
     school_safeguarding_concern: bool | None = None
+    follow_up_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class ContactEntry:
     result: ContactResult
     at: datetime
     note: str
+    follow_up_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,12 @@ class LocatedEntry:
 
 
 @dataclass(frozen=True)
+class PriorityEntry:
+    priority: Priority
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClosureEntry:
     reason: ClosureReason
     details: ClosureDetails
@@ -98,7 +110,9 @@ class OfficerActions:
         accounts: Accounts,
         audit: AuditLog,
         clock: Clock = utc_now,
+        tasks: TaskService | None = None,
     ) -> None:
+        self.tasks = tasks
         self.service = service
         self.repository = service.repository
         self.accounts = accounts
@@ -153,24 +167,33 @@ class OfficerActions:
                 school_safeguarding_concern=entry.school_safeguarding_concern,
             )
 
-        return await self._change(
+        case = await self._change(
             session, user, case_id, expected_version,
             permission=Permission.RECORD_CHECK,
             action="case.check_recorded",
             apply=apply,
             details={"check": entry.check.value, "status": entry.status.value},
         )
+        if entry.follow_up_on is not None and self.tasks is not None:
+            await self.tasks.follow_up(session, case, kind=TaskKind.FOLLOW_UP_CHECK, due_on=entry.follow_up_on,
+                                       officer_id=user.user_id, what=entry.check.label)
+        return case
 
     async def record_contact(
         self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: ContactEntry
     ) -> Case:
-        return await self._change(
+        case = await self._change(
             session, user, case_id, expected_version,
             permission=Permission.RECORD_CONTACT,
             action="case.contact_recorded",
             apply=lambda case, _: case.record_contact(entry.method, entry.at, user.user_id, entry.result, entry.note),
             details={"method": entry.method.value, "result": entry.result.value},
         )
+        if entry.follow_up_on is not None and self.tasks is not None:
+            what = f"{LABELS[entry.method]} contact ({LABELS[entry.result]})"
+            await self.tasks.follow_up(session, case, kind=TaskKind.FOLLOW_UP_CONTACT, due_on=entry.follow_up_on,
+                                       officer_id=user.user_id, what=what)
+        return case
 
     async def add_note(
         self, session: Transaction, user: User, case_id: str, expected_version: int | None, text: str
@@ -180,6 +203,17 @@ class OfficerActions:
             permission=Permission.ADD_NOTE,
             action="case.note_added",
             apply=lambda case, at: case.add_note(text, user.user_id, at),
+            details=None,
+        )
+
+    async def add_to_missing_mondays_agenda(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, reason: str
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CHAIR_MISSING_MONDAYS,
+            action="case.added_to_missing_mondays_agenda",
+            apply=lambda case, at: case.add_to_missing_mondays_agenda(user.user_id, at, reason),
             details=None,
         )
 
@@ -261,6 +295,58 @@ class OfficerActions:
             action=lambda case: "case.closed" if case.status is Status.CLOSED else "case.outcome_recorded",
             apply=lambda case, at: case.close(entry.reason, user.user_id, at, entry.details),
             details={"reason": entry.reason.value},
+        )
+
+    async def reopen(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, reason: str
+    ) -> Case:
+        """An officer reopens a closed case on new information; its officer stays on it (the domain refuses an
+        open case and a duplicate). The episode is the case's latest referral: no new one arrived."""
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CLOSE_CASE,
+            action="case.reopened",
+            apply=lambda case, at: case.reopen(case.referral_ids[-1], at, reason, by=user.user_id, keep_officer=True),
+            details=None,
+        )
+
+    async def change_priority(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, entry: PriorityEntry
+    ) -> Case:
+        """The team lead changes any case's priority, an officer their own case's (access.can_change_priority)."""
+        case = await self.repository.get(session, case_id)
+        if case is not None and not can_change_priority(user.actor, case.officer_id):
+            await self._audit(session, user, "case.change_refused", case_id,
+                              {"permission": Permission.CHANGE_PRIORITY.value})
+            raise NotPermitted("Only the team lead, or the officer the case is allocated to, can change its priority")
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CHANGE_PRIORITY,
+            action="case.priority_changed",
+            apply=lambda case, at: case.change_priority(entry.priority, user.user_id, at, entry.reason),
+            details={"priority": entry.priority.value},
+        )
+
+    async def acknowledge_transfer(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, _: None = None
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CLOSE_CASE,
+            action="case.transfer_acknowledged",
+            apply=lambda case, at: case.acknowledge_transfer(user.user_id, at),
+            details=None,
+        )
+
+    async def withdraw_outcome(
+        self, session: Transaction, user: User, case_id: str, expected_version: int | None, explanation: str
+    ) -> Case:
+        return await self._change(
+            session, user, case_id, expected_version,
+            permission=Permission.CLOSE_CASE,
+            action="case.outcome_withdrawn",
+            apply=lambda case, at: case.withdraw_outcome(user.user_id, at, explanation),
+            details=None,
         )
 
     async def _change(

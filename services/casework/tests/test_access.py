@@ -6,35 +6,45 @@ from services.casework.domain.access import (
     Permission,
     Role,
     can,
+    can_change_priority,
     can_view_case,
     permissions_of,
 )
 
 P = Permission
 EXPECTED = {
-    Role.CME_OFFICER: {P.VIEW_OWN_AND_TEAM_CASES, P.RECORD_CHECK, P.RECORD_CONTACT, P.ADD_NOTE, P.CLOSE_CASE},
+    Role.CME_OFFICER: {
+        P.VIEW_OWN_AND_TEAM_CASES, P.RECORD_CHECK, P.RECORD_CONTACT, P.ADD_NOTE, P.CLOSE_CASE, P.CHANGE_PRIORITY,
+        P.ENTER_REFERRAL, P.REVIEW_IDENTITY_MATCHES,
+    },
     Role.ENGAGEMENT_MANAGER: {
         P.VIEW_ALL_CASES,
         P.TRIAGE_QUEUE,
         P.ALLOCATE,
+        P.CHANGE_PRIORITY,
+        P.ENTER_REFERRAL,
+        P.REVIEW_IDENTITY_MATCHES,
         P.ESCALATE,
         P.ADD_NOTE,
         P.CLOSE_CASE,
         P.VIEW_REPORTS,
+        P.VIEW_SCHOOL_SIGNALS,
     },
     Role.LEAD_OFFICER: {
         P.VIEW_ALL_CASES,
         P.TRIAGE_QUEUE,
+        P.ENTER_REFERRAL,
         P.RECORD_CHECK,
         P.RECORD_CONTACT,
         P.ADD_NOTE,
         P.ESCALATE,
         P.CLOSE_CASE,
         P.VIEW_REPORTS,
+        P.VIEW_SCHOOL_SIGNALS,
         P.VIEW_AUDIT_LOG,
         P.CHAIR_MISSING_MONDAYS,
     },
-    Role.GROUP_MANAGER: {P.VIEW_ALL_CASES, P.VIEW_REPORTS, P.VIEW_AUDIT_LOG},
+    Role.GROUP_MANAGER: {P.VIEW_ALL_CASES, P.VIEW_REPORTS, P.VIEW_SCHOOL_SIGNALS, P.VIEW_AUDIT_LOG},
     Role.SENIOR_OFFICER: {P.VIEW_ALL_CASES, P.SIGN_OFF_CLOSURE, P.VIEW_REPORTS, P.VIEW_AUDIT_LOG},
     Role.ADMINISTRATOR: {P.MANAGE_USERS},
 }
@@ -112,3 +122,16 @@ def test_actor_permissions_follow_roles() -> None:
     assert actor.may(P.SIGN_OFF_CLOSURE)
     assert not actor.may(P.ALLOCATE)
     assert actor.permissions == EXPECTED[Role.SENIOR_OFFICER]
+
+
+def test_the_team_lead_changes_any_priority_and_an_officer_only_their_own_cases() -> None:
+    lead = Actor("manager-1", frozenset({Role.ENGAGEMENT_MANAGER}), "team-a")
+    officer = Actor("officer-1", frozenset({Role.CME_OFFICER}), "team-a")
+    lead_officer = Actor("lead-1", frozenset({Role.LEAD_OFFICER}), "team-a")
+
+    assert can_change_priority(lead, "officer-2")
+    assert can_change_priority(lead, None)
+    assert can_change_priority(officer, "officer-1")
+    assert not can_change_priority(officer, "officer-2"), "a colleague's case, even in the same team"
+    assert not can_change_priority(officer, None)
+    assert not can_change_priority(lead_officer, "lead-1")

@@ -14,7 +14,7 @@ from services.casework.domain.case import (
     Status,
 )
 from services.casework.domain.checklist import STANDARD_CHECKS, WHEREABOUTS_UNKNOWN_CHECKS
-from services.casework.domain.errors import ClosureRefused, EscalationRefused, ReviewDecisionRefused
+from services.casework.domain.errors import ClosureRefused, EscalationRefused, InvalidRecord, ReviewDecisionRefused
 from services.casework.domain.events import (
     BackOnMissingMondaysAgenda,
     CaseEscalated,
@@ -271,3 +271,34 @@ def test_the_first_escalation_onto_the_agenda_changes_nothing_more() -> None:
 
     assert not case.return_to_missing_mondays(date(2026, 3, 9), SIGNED_OFF)
     assert len(case.events) == events
+
+
+def test_the_chair_adds_a_case_of_concern_to_the_agenda_with_checks_outstanding() -> None:
+    case = allocated_case()
+
+    case.add_to_missing_mondays_agenda(TEAM_LEAD, at(days=2), "Police report a sighting; family not engaging")
+
+    assert case.missing_mondays_pending
+    assert case.flags.whereabouts_unknown
+    added = next(event for event in case.events if isinstance(event, CaseEscalated))
+    assert added.added_by_chair
+    assert (added.escalation, added.cme_score, added.note) == (
+        EscalationKind.MISSING_MONDAYS, None, "Police report a sighting; family not engaging"
+    )
+    assert added.summary == "Added to the Missing Mondays agenda by the chair"
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_the_chair_must_say_why_a_case_goes_on_the_agenda(reason: str) -> None:
+    case = allocated_case()
+
+    with pytest.raises(InvalidRecord, match="why the case is added to the agenda"):
+        case.add_to_missing_mondays_agenda(TEAM_LEAD, at(days=2), reason)
+    assert not case.missing_mondays_pending
+
+
+def test_the_chair_cannot_add_a_case_already_awaiting_review() -> None:
+    case = escalated_to_missing_mondays()
+
+    with pytest.raises(EscalationRefused, match="already pending"):
+        case.add_to_missing_mondays_agenda(TEAM_LEAD, at(days=3), "Again")

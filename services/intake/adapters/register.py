@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cme_runtime.db import Transaction
 from cme_runtime.logging import get_logger
+from cme_runtime.outbox import EventOutbox
+from contracts.events.identity_v1 import AUTOMATIC, ChildrenMerged, ChildrenMergeUndone, MergeReason
 from services.intake.adapters.tables import (
     child_addresses,
     child_keys,
@@ -41,6 +43,7 @@ from services.intake.domain.identity import (
     normalise,
     resolve,
 )
+from services.intake.domain.identity.proven import proven_same_child
 
 log = get_logger(__name__)
 
@@ -177,6 +180,14 @@ class Register(abc.ABC):
 
 
 class ChildRegister(Register):
+    """The register in PostgreSQL. Every merge and unmerge is published (`ChildrenMerged`, `ChildrenMergeUndone`)
+    through `outbox` in the transaction that records it, whichever path made it (a review decision, the merge
+    endpoint, or the automatic UPN rule), so casework can never miss one. Without an outbox (tests of the register
+    alone) nothing is published."""
+
+    def __init__(self, outbox: EventOutbox | None = None) -> None:
+        self._outbox = outbox
+
     async def resolve(
         self, session: AsyncSession, record: PersonRecord, *, submission_id: str, referral_id: UUID | None
     ) -> RegisterResolution:
@@ -195,6 +206,10 @@ class ChildRegister(Register):
             {"keys": keys},
         )
         candidates = await self._candidates(session, keys)
+        proven = proven_same_child(record, candidates)
+        if proven and await self._merge_proven(session, [UUID(child_id) for child_id in proven]):
+            # Read again: the merged children are now one child under the survivor's id.
+            candidates = await self._candidates(session, keys)
         resolution = resolve(record, candidates)
         best = resolution.best
         review_id: UUID | None = None
@@ -277,6 +292,55 @@ class ChildRegister(Register):
             for address in past
         ]
         return candidates
+
+    async def _merge_proven(self, session: AsyncSession, child_ids: Sequence[UUID]) -> bool:
+        """Merge children an exact permanent UPN proves are one (domain/identity/proven.py) into the one recorded
+        first, closing the reviews that kept them apart. Nothing happens when an officer said any two of them
+        are different children."""
+        rejected = (
+            await session.execute(
+                select(
+                    exists().where(
+                        match_reviews.c.status == "rejected",
+                        match_reviews.c.child_id.in_(child_ids),
+                        match_reviews.c.proposed_child_id.in_(child_ids),
+                    )
+                )
+            )
+        ).scalar()
+        if rejected:
+            return False
+        ordered = (
+            (
+                await session.execute(
+                    select(children.c.child_id)
+                    .where(children.c.child_id.in_(child_ids))
+                    .order_by(children.c.created_at, children.c.child_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        surviving, *others = ordered
+        for merged in others:
+            merge = await self.merge(
+                session,
+                surviving,
+                merged,
+                reason="The same permanent UPN is the current UPN of both records, and a submission matches both",
+                decided_by=AUTOMATIC,
+                kind=MergeReason.SAME_PERMANENT_UPN,
+            )
+            pair = or_(
+                and_(match_reviews.c.child_id == surviving, match_reviews.c.proposed_child_id == merged),
+                and_(match_reviews.c.child_id == merged, match_reviews.c.proposed_child_id == surviving),
+            )
+            await session.execute(
+                update(match_reviews)
+                .where(pair, match_reviews.c.status == "open")
+                .values(status="confirmed", decided_by=AUTOMATIC, decided_at=merge.decided_at, merge_id=merge.merge_id)
+            )
+        return bool(others)
 
     async def _add_child(self, session: AsyncSession, record: PersonRecord, submission_id: str) -> UUID:
         child_id = uuid4()
@@ -498,8 +562,9 @@ class ChildRegister(Register):
         reason: str,
         decided_by: str,
         review_id: UUID | None = None,
+        kind: MergeReason = MergeReason.OFFICER_MERGE,
     ) -> Merge:
-        """Record that `merged_child_id` is to be read as `surviving_child_id` from now on."""
+        """Record that `merged_child_id` is to be read as `surviving_child_id` from now on, and publish it."""
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"), {"lock": _MERGE_LOCK})
         if surviving_child_id == merged_child_id:
             raise Conflict("A child cannot be merged into itself")
@@ -543,6 +608,21 @@ class ChildRegister(Register):
                 decided_at=decided_at,
             )
         )
+        if self._outbox is not None:
+            await self._outbox.add(
+                session,
+                ChildrenMerged(
+                    merge_id=merge_id,
+                    surviving_child_id=surviving_child_id,
+                    merged_child_id=merged_child_id,
+                    decided_by=decided_by,
+                    reason=kind,
+                    merged_at=decided_at,
+                    review_id=review_id,
+                ),
+                key=surviving_child_id,
+                subject=merge_id,
+            )
         log.info(
             "children merged",
             merge_id=str(merge_id),
@@ -580,6 +660,20 @@ class ChildRegister(Register):
                 decided_at=decided_at,
             )
         )
+        if self._outbox is not None:
+            await self._outbox.add(
+                session,
+                ChildrenMergeUndone(
+                    merge_id=merge_id,
+                    unmerge_id=unmerge_id,
+                    surviving_child_id=row["surviving_child_id"],
+                    merged_child_id=row["merged_child_id"],
+                    undone_by=decided_by,
+                    undone_at=decided_at,
+                ),
+                key=row["surviving_child_id"],
+                subject=merge_id,
+            )
         log.info("merge undone", merge_id=str(merge_id), unmerge_id=str(unmerge_id))
         return Merge(unmerge_id, row["surviving_child_id"], row["merged_child_id"], decided_by, decided_at, merge_id)
 
@@ -607,6 +701,9 @@ class ChildRegister(Register):
         """An officer's answer. Confirming merges the two children: the existing child survives an uncertain
         match; the child the referral matched survives a duplicate. Rejecting keeps them apart for good: the
         pair is not offered for review again."""
+        # The merge lock before the review's row lock, in the order the automatic merge takes them (it closes
+        # reviews while holding the merge lock), so the two can never wait on each other.
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"), {"lock": _MERGE_LOCK})
         row = (
             (
                 await session.execute(
@@ -633,6 +730,7 @@ class ChildRegister(Register):
                 reason=reason or f"Match review {review_id} confirmed",
                 decided_by=decided_by,
                 review_id=review_id,
+                kind=MergeReason.MATCH_REVIEW_CONFIRMED,
             )
             merge_id = merge.merge_id
         status = "confirmed" if confirm else "rejected"

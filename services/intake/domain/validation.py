@@ -17,6 +17,7 @@ from services.intake.domain.grounds import (
     DOCUMENT_NAMES,
     REGULATIONS_2024_IN_FORCE,
     SCHOOL_UNKNOWN_GROUND,
+    Coding,
     DocumentKind,
     LeavingGround,
     coding_in_force,
@@ -199,28 +200,32 @@ def _ground_code_problem(code: str, on: date, field: str) -> tuple[LeavingGround
 
 
 def _destination_problems(
-    ground: LeavingGround, destination_school_id: str | None, schools: SchoolDirectory, field: str
+    ground: LeavingGround, destination_school_id: str | None, schools: SchoolDirectory, on: date, field: str
 ) -> list[Problem]:
+    """The destination school a transfer ground needs: known and open, and, for the 2006 reading only, in the
+    county.
+
+    Under the 2024 regulations 9(1)(a) ("registered at another school") holds for ANY school in England, in
+    the county or not (domain-anchors.md §1.2). The county check belongs to the policy's reading of the 2006
+    ground 8(1)(b) ("transferring to a known school in the county", App. C), which sends out-of-county moves to
+    8(1)(e). So a school citing 8(1)(b) for an out-of-county move is told which ground fits its leaving date.
+    """
     alternative = SCHOOL_UNKNOWN_GROUND[ground.coding]
+    county_reading = ground.coding is Coding.REGS_2006
     if destination_school_id is None or not destination_school_id.strip():
-        return [
-            Problem(
-                field,
-                "Enter the new school's DfE number or URN. If you do not know the new school, or it is "
-                f"outside the county, use reason {alternative}",
-            )
-        ]
+        unknown = "If you do not know the new school, or it is outside the county," if county_reading else (
+            "If you do not know the new school,"
+        )
+        return [Problem(field, f"Enter the new school's DfE number or URN. {unknown} use reason {alternative}")]
     school = schools.lookup(destination_school_id)
     if school is None:
-        return [
-            Problem(
-                field,
-                "Enter the DfE number or URN of a school in the county. If the new school is outside the "
-                f"county, use reason {alternative}",
-            )
-        ]
-    if not schools.is_in_county(destination_school_id):
-        return [Problem(field, f"The new school is outside the county, so use reason {alternative}")]
+        if county_reading:
+            message = "Enter the DfE number or URN of a school in the county. If the new school is outside the county,"
+        else:
+            message = "Enter the DfE number or URN of a school in England. If you do not know the new school,"
+        return [Problem(field, f"{message} use reason {alternative}")]
+    if county_reading and not schools.is_in_county(destination_school_id):
+        return [Problem(field, _out_of_county_message(ground, alternative, on))]
     if not school.is_open:
         return [
             Problem(
@@ -230,6 +235,19 @@ def _destination_problems(
             )
         ]
     return []
+
+
+def _out_of_county_message(ground: LeavingGround, alternative: str, on: date) -> str:
+    """Which ground fits a move to a school outside the county, for a pupil leaving on ``on``."""
+    message = f"The new school is outside the county, so use reason {alternative}"
+    if on < REGULATIONS_2024_IN_FORCE:
+        return f"{message}: under the 2006 regulations {ground.code} is for a school in the county"
+    moved = " or ".join(ground.equivalent_codes) or "9(1)(a)"
+    return (
+        f"The new school is outside the county, and {ground.code} under the 2006 regulations is for a school in "
+        f"the county. A move to a school outside the county is {moved} under the 2024 regulations: use reason "
+        f"{moved}"
+    )
 
 
 def check_leaving_ground(
@@ -257,6 +275,8 @@ def check_leaving_ground(
     )
     if ground.destination_school_required:
         problems.extend(
-            _destination_problems(ground, destination_school_id, schools, f"{field_prefix}destination_school")
+            _destination_problems(
+                ground, destination_school_id, schools, on, f"{field_prefix}destination_school"
+            )
         )
     return problems

@@ -18,6 +18,7 @@ from contracts.events.common_v1 import has_control_characters
 from contracts.events.intake_v1 import SUBMISSION_TYPES, CtfFileSubmitted, Problem, Submission
 from services.intake.adapters.register import ChildRegister, MatchReview, Merge, NotFound, RegisterError
 from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
+from services.intake.entrypoints.document_paths import is_document_upload
 from services.intake.entrypoints.limits import BodyTooLarge, SubmissionBodyGuard, rejection
 from services.intake.service_layer.submissions import CtfOutcome, IntakeService, Outcome
 from services.intake.settings import IntakeSettings
@@ -183,6 +184,14 @@ def _submission_field(body: Any, name: str) -> str | None:
     return None
 
 
+def _school_field(body: Any) -> str | None:
+    """The school of a joiner or leaver return that failed its contract, when it names one in the establishment
+    id's form (LA code and establishment number: 7 digits), so reporting can count the school's rejected returns."""
+    school = body.get("school") if isinstance(body, dict) else None
+    value = school.get("establishment_id") if isinstance(school, dict) else None
+    return value if isinstance(value, str) and len(value) == 7 and value.isascii() and value.isdigit() else None
+
+
 def outcome_response(outcome: Outcome) -> JSONResponse:
     if outcome.accepted:
         payload = Accepted(
@@ -342,11 +351,12 @@ def add_routes(
             ctf_outcome = await service.submit_ctf(session, file_id, content, channel="http", client=client_name)
         return ctf_response(ctf_outcome)
 
+    # Documents are multipart, with their own (larger) limit enforced as they are read: documents_api.
     def limited(path: str) -> bool:
-        return path.startswith("/api/") and path != CTF_PATH
+        return path.startswith("/api/") and path != CTF_PATH and not is_document_upload(path)
 
     def json_only(path: str) -> bool:
-        return path.startswith(f"{SUBMISSIONS_PREFIX}/") and path != CTF_PATH
+        return path.startswith(f"{SUBMISSIONS_PREFIX}/") and path != CTF_PATH and not is_document_upload(path)
 
     app.add_middleware(SubmissionBodyGuard, max_bytes=_max_body_bytes(runtime), limited=limited, json_only=json_only)
 
@@ -382,7 +392,8 @@ def add_routes(
         submission_type = request.url.path.rsplit("/", 1)[-1]
         async with runtime.session_factory.begin() as session:
             outcome = await service.reject(
-                session, problems, submission_id, submission_type, channel="http", client=client_name
+                session, problems, submission_id, submission_type, channel="http", client=client_name,
+                school_id=_school_field(body) if submission_type in {"joiner", "leaver"} else None,
             )
         return outcome_response(outcome)
 

@@ -359,4 +359,5 @@ def ctf_referral(
         referrer=Referrer(organisation_type=OrganisationType.SCHOOL, organisation=header.source_school_name),
         identity_decision=identity_decision,
         sibling_child_ids=sibling_child_ids,
+        lost_pupil_file=header.is_lost_pupil_file,
     )

@@ -20,11 +20,12 @@ from cme_runtime.logging import get_logger
 from cme_runtime.outbox import EventOutbox
 from cme_runtime.redact import digest
 from contracts.envelope import CloudEventAttributes
-from contracts.events.intake_v1 import CtfFileSubmitted, Problem, Submission, SubmissionRejected
+from contracts.events.intake_v1 import CtfFileSubmitted, Problem, SchoolReturn, Submission, SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
 from services.intake.adapters.register import Register, RegisterResolution
 from services.intake.adapters.submissions import CtfFileRecord, ReferralRecord, SubmissionRecord, SubmissionStore
 from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, parse_ctf
+from services.intake.service_layer.documents import DocumentService
 from services.intake.service_layer.normalisation import (
     ctf_child,
     ctf_referral,
@@ -39,6 +40,8 @@ from services.intake.service_layer.submission_rules import LONDON, SubmissionRul
 log = get_logger(__name__)
 
 CTF = "ctf"
+# The channel of a referral a CME officer entered in the officers' UI (intake's internal API).
+OFFICER_CHANNEL = "officer"
 # What an update's `updates_submission_id` must name, by submission type, in a school administrator's words.
 _UPDATABLE = {"absence": "absence return", "part_time_timetable": "part-time timetable notification"}
 
@@ -89,6 +92,18 @@ def _by_pupil(problems: Sequence[CtfPupilProblem]) -> dict[int, list[CtfPupilPro
     return grouped
 
 
+def _officer_stamp_problems(submission: Submission, channel: str) -> list[Problem]:
+    """Only intake's internal API (an officer entering a referral) may say an officer entered it."""
+    submitter = submission.submitter
+    if channel == OFFICER_CHANNEL or submitter is None:
+        return []
+    return [
+        Problem(field=f"submitter.{name}", message="Leave this empty: only the CME team's own form sets it")
+        for name in ("entered_by", "received_by_channel")
+        if getattr(submitter, name) is not None
+    ]
+
+
 class IntakeService:
     def __init__(
         self,
@@ -97,12 +112,15 @@ class IntakeService:
         submissions: SubmissionStore,
         rules: SubmissionRules,
         ctf_max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        documents: DocumentService | None = None,
     ) -> None:
         self.outbox = outbox
         self.register = register
         self.submissions = submissions
         self.rules = rules
         self.ctf_max_bytes = ctf_max_bytes
+        self.documents = documents
 
     async def submit(
         self, session: Transaction, submission: Submission, channel: str, client: str | None = None
@@ -114,10 +132,15 @@ class IntakeService:
         previous = await self._previous_outcome(session, submission.submission_id)
         if previous is not None:
             return previous
-        problems = [*submission_problems(submission, self.rules), *await self._update_problems(session, submission)]
+        problems = [
+            *submission_problems(submission, self.rules),
+            *await self._update_problems(session, submission),
+            *_officer_stamp_problems(submission, channel),
+        ]
         if problems:
             return await self.reject(
-                session, problems, submission.submission_id, submission_type_of(submission), channel, client=client
+                session, problems, submission.submission_id, submission_type_of(submission), channel, client=client,
+                school_id=_school_id_of(submission),
             )
         referral_id = uuid4()
         received_at = datetime.now(UTC)
@@ -152,6 +175,8 @@ class IntakeService:
             identity_review_id=resolution.review_id,
             sibling_child_ids=resolution.sibling_child_ids,
         )
+        if self.documents is not None:
+            referral = await self.documents.attach(session, submission, referral)
         await self._record_referral(session, referral, resolution)
         log.info(
             "submission accepted",
@@ -219,6 +244,7 @@ class IntakeService:
         channel: str,
         *,
         client: str | None = None,
+        school_id: str | None = None,
     ) -> Outcome:
         rejected_at = datetime.now(UTC)
         if submission_id is not None:
@@ -234,7 +260,9 @@ class IntakeService:
                     client=client,
                 ),
             )
-        await self._publish_rejection(session, problems, submission_id, submission_type, rejected_at)
+        await self._publish_rejection(
+            session, problems, submission_id, submission_type, rejected_at, school_id=school_id
+        )
         log.info(
             "submission rejected",
             submission_id_sha256=digest(submission_id),
@@ -251,6 +279,8 @@ class IntakeService:
         submission_id: str | None,
         submission_type: str | None,
         rejected_at: datetime,
+        *,
+        school_id: str | None = None,
     ) -> None:
         await self.outbox.add(
             session,
@@ -259,6 +289,7 @@ class IntakeService:
                 submission_type=submission_type,
                 rejected_at=rejected_at,
                 problems=tuple(problems),
+                school_id=school_id,
             ),
             key=submission_id or str(uuid4()),
             subject=submission_id,
@@ -472,3 +503,9 @@ class IntakeService:
             pupil_problems=tuple(CtfPupilProblem(**problem) for problem in file.problems),
             duplicate=True,
         )
+
+
+def _school_id_of(submission: Submission) -> str | None:
+    """The submitting school's establishment id, for the rejection event (reporting counts schools' rejected
+    returns); None for submissions no school sends."""
+    return submission.school.establishment_id if isinstance(submission, SchoolReturn) else None

@@ -315,3 +315,17 @@ def test_the_lost_pupil_database_is_no_school() -> None:
     assert ctf_school("XXX", "XXXX") is None
     assert ctf_school("885", "4027") == "8854027"
     assert ctf_school(None, "4027") is None
+
+
+def test_a_bulk_feed_referral_from_a_lost_pupil_file_says_so() -> None:
+    converted, _ = ctf_child(PUPIL)
+    assert converted is not None
+    lost = replace(HEADER, dest_la="XXX", dest_estab="XXXX")
+
+    normalised = ctf_referral(lost, PUPIL, converted, submission_id="file-2#0", referral_id=uuid4(),
+                              child_id=CHILD_ID, received_at=RECEIVED_AT, identity_decision="matched_existing")
+
+    assert normalised.lost_pupil_file is True
+    assert normalised.destination is None
+    assert ctf_referral(HEADER, PUPIL, converted, submission_id="file-1#0", referral_id=uuid4(), child_id=CHILD_ID,
+                        received_at=RECEIVED_AT, identity_decision="matched_existing").lost_pupil_file is False

@@ -93,16 +93,23 @@ def test_a_leaver_return_names_each_missing_document_and_the_field_of_the_ground
     ]
 
 
-def test_a_leaver_to_another_school_must_name_a_known_open_school_in_the_county() -> None:
+def test_a_leaver_to_another_school_must_name_a_known_open_school_anywhere_under_the_2024_ground() -> None:
     out_of_county = submissions.leaver(leaving_reason="9(1)(a)", destination={"school_id": "8862001"})
     closed = submissions.leaver(leaving_reason="9(1)(a)", destination={"school_id": "8852016"})
     in_county = submissions.leaver(leaving_reason="9(1)(a)", destination={"school_id": "885/2001"})
+    old_form_out_of_county = submissions.leaver(leaving_reason="8(1)(b)", destination={"school_id": "8862001"})
 
-    assert problems(out_of_county) == [
-        ("destination.school_id", "The new school is outside the county, so use reason 9(1)(g)")
-    ]
+    assert problems(out_of_county) == []
     assert [field for field, _ in problems(closed)] == ["destination.school_id"]
     assert problems(in_county) == []
+    assert problems(old_form_out_of_county) == [
+        (
+            "destination.school_id",
+            "The new school is outside the county, and 8(1)(b) under the 2006 regulations is for a school in the "
+            "county. A move to a school outside the county is 9(1)(a) under the 2024 regulations: use reason "
+            "9(1)(a)",
+        )
+    ]
 
 
 def test_an_unknown_ground_is_reported_against_leaving_reason() -> None:

@@ -292,26 +292,48 @@ def test_a_transfer_to_an_open_in_county_school_is_accepted(schools: SchoolDirec
     assert check_leaving_ground("8(1)(b)", [], school_id, schools, on=date(2023, 5, 2)) == []
 
 
-@pytest.mark.parametrize(("code", "alternative"), [("9(1)(a)", "9(1)(g)"), ("8(1)(b)", "8(1)(e)")])
 @pytest.mark.parametrize("school_id", [None, "", " "])
-def test_a_transfer_needs_the_destination_school(
-    schools: SchoolDirectory, code: str, alternative: str, school_id: str | None
-) -> None:
-    assert check_leaving_ground(code, [], school_id, schools, on=TODAY, field_prefix="leaver.") == [
+def test_a_transfer_needs_the_destination_school(schools: SchoolDirectory, school_id: str | None) -> None:
+    assert check_leaving_ground("8(1)(b)", [], school_id, schools, on=TODAY, field_prefix="leaver.") == [
         Problem(
             "leaver.destination_school",
             "Enter the new school's DfE number or URN. If you do not know the new school, or it is outside "
-            f"the county, use reason {alternative}",
+            "the county, use reason 8(1)(e)",
+        )
+    ]
+    assert check_leaving_ground("9(1)(a)", [], school_id, schools, on=TODAY, field_prefix="leaver.") == [
+        Problem(
+            "leaver.destination_school",
+            "Enter the new school's DfE number or URN. If you do not know the new school, use reason 9(1)(g)",
         )
     ]
 
 
-@pytest.mark.parametrize(("code", "alternative"), [("9(1)(a)", "9(1)(g)"), ("8(1)(b)", "8(1)(e)")])
-def test_a_transfer_to_an_out_of_county_school_points_to_the_moved_away_ground(
-    schools: SchoolDirectory, code: str, alternative: str
+def test_the_2024_ground_accepts_a_transfer_to_a_school_outside_the_county(schools: SchoolDirectory) -> None:
+    """Reg 9(1)(a) (2024): registered at ANY other school, in the county or not (domain-anchors.md §1.2)."""
+    assert check_leaving_ground("9(1)(a)", [], "8842043", schools, on=TODAY) == []
+
+
+def test_the_2006_ground_keeps_the_county_check_before_the_2024_regulations(schools: SchoolDirectory) -> None:
+    assert check_leaving_ground("8(1)(b)", [], "8842043", schools, on=date(2023, 5, 2)) == [
+        Problem(
+            "destination_school",
+            "The new school is outside the county, so use reason 8(1)(e): under the 2006 regulations 8(1)(b) is "
+            "for a school in the county",
+        )
+    ]
+
+
+def test_the_2006_ground_after_the_change_says_the_2024_ground_fits_an_out_of_county_move(
+    schools: SchoolDirectory,
 ) -> None:
-    assert check_leaving_ground(code, [], "8842043", schools, on=TODAY) == [
-        Problem("destination_school", f"The new school is outside the county, so use reason {alternative}")
+    assert check_leaving_ground("8(1)(b)", [], "8842043", schools, on=TODAY) == [
+        Problem(
+            "destination_school",
+            "The new school is outside the county, and 8(1)(b) under the 2006 regulations is for a school in the "
+            "county. A move to a school outside the county is 9(1)(a) under the 2024 regulations: use reason "
+            "9(1)(a)",
+        )
     ]
 
 
@@ -319,8 +341,15 @@ def test_a_transfer_to_an_unknown_school_points_to_the_moved_away_ground(schools
     assert check_leaving_ground("9(1)(a)", [], "8859999", schools, on=TODAY) == [
         Problem(
             "destination_school",
+            "Enter the DfE number or URN of a school in England. If you do not know the new school, use reason "
+            "9(1)(g)",
+        )
+    ]
+    assert check_leaving_ground("8(1)(b)", [], "8859999", schools, on=date(2023, 5, 2)) == [
+        Problem(
+            "destination_school",
             "Enter the DfE number or URN of a school in the county. If the new school is outside the county, "
-            "use reason 9(1)(g)",
+            "use reason 8(1)(e)",
         )
     ]
 

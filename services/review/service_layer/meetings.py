@@ -29,6 +29,7 @@ from contracts.events.review_v1 import RiskBand as ContractRiskBand
 from services.review.adapters.meetings import MeetingRepository
 from services.review.domain.meeting import (
     MONDAY,
+    AgendaChange,
     AgendaReason,
     ChecklistLine,
     ChildOnForm,
@@ -86,7 +87,8 @@ class MeetingService:
     async def on_case_escalated(self, session: Transaction, event: CaseEscalated) -> None:
         """A whereabouts-unknown escalation goes on the next meeting's agenda, unscored: the meeting scores it.
         Casework escalates only with the App. F checklist complete (with the whereabouts-unknown group) and the
-        joint enquiries recorded where the ground needs them, so every escalation is ready for the meeting."""
+        joint enquiries recorded where the ground needs them, so every escalation is ready for the meeting, unless
+        the chair added the case with a reason: the form then shows its outstanding checks."""
         if event.kind is not EscalationKind.MISSING_MONDAYS:
             return
         for existing in await self.reviews.for_case(session, str(event.case_id)):
@@ -96,7 +98,9 @@ class MeetingService:
             review_id=str(uuid4()), case_id=str(event.case_id), child_id=str(event.child_id),
             escalated_by=event.escalated_by, escalated_at=event.escalated_at,
             meeting_date=next_meeting_after(event.escalated_at.date(), self.meeting_weekday),
-            agenda_reason=AgendaReason.ESCALATED,
+            agenda_reason=AgendaReason.ADDED_BY_CHAIR if event.added_by_chair_reason else AgendaReason.ESCALATED,
+            agenda_changes=[AgendaChange(event.escalated_by, event.escalated_at, added=True,
+                                         reason=event.added_by_chair_reason)] if event.added_by_chair_reason else [],
             proposed_cme_score=event.cme_score, proposed_safeguarding_score=event.safeguarding_score,
             children=[
                 ChildOnForm(f"{child.given_name} {child.family_name}", child.date_of_birth, child.previous_school,

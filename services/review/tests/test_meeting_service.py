@@ -24,7 +24,7 @@ from contracts.events.review_v1 import (
     ReviewSignedOff,
     RiskBand,
 )
-from services.review.domain.meeting import Decision, ReviewRuleBroken, ReviewStatus
+from services.review.domain.meeting import AgendaReason, Decision, ReviewRuleBroken, ReviewStatus
 from services.review.service_layer.meetings import MeetingService
 from services.review.tests.fakes import FakeMeetingRepository
 
@@ -191,3 +191,24 @@ async def test_a_case_closing_withdraws_its_pending_review(meeting: Meeting) -> 
     [form] = meeting.repository.rows.values()
     assert form.status is ReviewStatus.WITHDRAWN
     assert steps(meeting)[-1] == "withdrawn"
+
+
+async def test_a_case_the_chair_added_is_on_the_agenda_with_the_chairs_reason(meeting: Meeting) -> None:
+    event = escalation().model_copy(update={"cme_score": None, "safeguarding_score": None,
+                                            "added_by_chair_reason": "Police report a sighting"})
+    attributes = new_attributes(event, source="/casework", subject=str(event.case_id))
+
+    await meeting.service.on_case_event(TRANSACTION, attributes, event)
+
+    [form] = await meeting.service.agenda(TRANSACTION, date(2026, 3, 9))
+    assert form.agenda_reason is AgendaReason.ADDED_BY_CHAIR
+    [change] = form.agenda_changes
+    assert (change.added, change.reason, change.by) == (True, "Police report a sighting", OFFICER)
+
+
+async def test_an_officers_escalation_is_on_the_agenda_as_escalated(meeting: Meeting) -> None:
+    await escalate(meeting)
+
+    [form] = await meeting.service.agenda(TRANSACTION, date(2026, 3, 9))
+    assert form.agenda_reason is AgendaReason.ESCALATED
+    assert form.agenda_changes == []

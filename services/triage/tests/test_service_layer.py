@@ -232,3 +232,18 @@ async def test_a_death_cancels_the_childs_open_watches(triage: Triage) -> None:
 
     assert await triage.service.expire_watches(TRANSACTION, datetime(2025, 11, 19, 9, 0, tzinfo=UTC)) == ExpiryRun(0, 0)
     assert len(triage.published()) == 2
+
+
+async def test_a_permanent_exclusion_and_a_lost_pupil_ctf_carry_what_casework_s_task_diary_needs(
+    triage: Triage,
+) -> None:
+    excluded = leaver("9(1)(o)")
+    lost = referral(ReferralKind.CTF_BULK, lost_pupil_file=True)
+
+    await receive(triage, excluded)
+    await receive(triage, lost)
+
+    exclusion, lost_file = triage.published()
+    # The exclusion's date is day 0 of the LA's alternative provision count.
+    assert (exclusion.track, exclusion.referral_date, exclusion.lost_pupil_file) == (Track.EXCLUSION_AP, LEFT_ON, False)
+    assert (lost_file.kind, lost_file.is_cme, lost_file.lost_pupil_file) == (ReferralKind.CTF_BULK, False, True)

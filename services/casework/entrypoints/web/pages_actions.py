@@ -38,6 +38,7 @@ from services.casework.entrypoints.web.pages_common import (
     CONCURRENT_CHANGE,
     CasePages,
     case_transaction,
+    control_character_errors,
     date_error,
     form_text,
     form_version,
@@ -47,7 +48,9 @@ from services.casework.entrypoints.web.pages_common import (
     signed_in_user,
     today,
     valid_case_id,
+    without_control_characters,
 )
+from services.casework.entrypoints.web.pages_tasks import due_date_field
 from services.casework.entrypoints.web.security import GuardedRouter, requires
 from services.casework.entrypoints.web.templating import LONDON, render
 from services.casework.service_layer.officer_actions import (
@@ -157,9 +160,10 @@ def read_check(values: Values, on: date) -> tuple[CheckEntry | None, dict[str, s
     if asks_concern and concern is None:
         errors["school_concern"] = "Select yes if the school has a safeguarding concern"
     _limit(errors, values, "outcome", "note")
+    follow_up_on = optional_follow_up(values, on, errors)
     if errors or check is None or status is None or checked_on is None:
         return None, errors
-    return CheckEntry(check, status, checked_on, outcome, note, concern if asks_concern else None), {}
+    return CheckEntry(check, status, checked_on, outcome, note, concern if asks_concern else None, follow_up_on), {}
 
 
 def read_contact(values: Values, on: date) -> tuple[ContactEntry | None, dict[str, str]]:
@@ -188,9 +192,17 @@ def read_contact(values: Values, on: date) -> tuple[ContactEntry | None, dict[st
     if moment is not None and moment > datetime.now(LONDON):
         errors["time"] = "The time of the contact must be in the past"
     _limit(errors, values, "note")
+    follow_up_on = optional_follow_up(values, on, errors)
     if errors or method is None or result is None or moment is None:
         return None, errors
-    return ContactEntry(method, result, moment, values.get("note", "")), {}
+    return ContactEntry(method, result, moment, values.get("note", ""), follow_up_on), {}
+
+
+def optional_follow_up(values: Values, on: date, errors: dict[str, str]) -> date | None:
+    """The optional "follow up on" date of a contact or check: a task in the officer's diary on that day."""
+    if not any(values.get(f"follow_up-{part}", "") for part in ("day", "month", "year")):
+        return None
+    return due_date_field(values, "follow_up", "follow-up date", on, errors)
 
 
 def read_note(values: Values, _: date) -> tuple[str | None, dict[str, str]]:
@@ -219,6 +231,15 @@ def read_escalation(values: Values, _: date) -> tuple[EscalationEntry | None, di
     if errors or kind is None:
         return None, errors
     return EscalationEntry(kind, values.get("note", ""), scores["cme_score"], scores["safeguarding_score"]), {}
+
+
+def read_agenda_reason(values: Values, _: date) -> tuple[str | None, dict[str, str]]:
+    reason = values.get("reason", "")
+    if not reason.strip():
+        return None, {"reason": "Enter why the case should go on the agenda"}
+    errors: dict[str, str] = {}
+    _limit(errors, values, "reason")
+    return (None, errors) if errors else (reason, {})
 
 
 def read_liaison(values: Values, _: date) -> tuple[str | None, dict[str, str]]:
@@ -431,6 +452,9 @@ def forms(pages: CasePages) -> list[ActionForm[Any]]:
         ActionForm(path="escalate", template="cases/escalate.html", permission=Permission.ESCALATE,
                    first_field="kind", read=read_escalation, perform=actions.escalate,
                    success=lambda _: "escalated", context=escalation_context),
+        ActionForm(path="add-to-missing-mondays-agenda", template="cases/add_to_agenda.html",
+                   permission=Permission.CHAIR_MISSING_MONDAYS, first_field="reason", read=read_agenda_reason,
+                   perform=actions.add_to_missing_mondays_agenda, success=lambda _: "added_to_agenda"),
         ActionForm(path="liaise-with-social-worker", template="cases/liaise.html",
                    permission=Permission.RECORD_CONTACT, first_field="note", read=read_liaison,
                    perform=actions.liaise_with_social_worker, success=lambda _: "social_worker_liaised"),
@@ -458,10 +482,10 @@ def _form_values(form: Mapping[str, Any]) -> dict[str, str]:
 
 def add_action_forms(router: GuardedRouter, pages: CasePages) -> None:
     for action in forms(pages):
-        _add_action_form(router, pages, action)
+        add_action_form(router, pages, action)
 
 
-def _add_action_form(router: GuardedRouter, pages: CasePages, action: ActionForm[Any]) -> None:
+def add_action_form(router: GuardedRouter, pages: CasePages, action: ActionForm[Any]) -> None:
     path = f"/cases/{{case_id}}/{action.path}"
 
     async def show(request: Request, case_id: str, *, values: Values, errors: Mapping[str, str],
@@ -500,7 +524,11 @@ def _add_action_form(router: GuardedRouter, pages: CasePages, action: ActionForm
         form = await request.form()
         values = _form_values(form)
         version = form_version(form)
-        entry, errors = action.read(values, today())
+        entry, errors = None, control_character_errors(values)
+        if errors:
+            values = without_control_characters(values)
+        else:
+            entry, errors = action.read(values, today())
         status_code = 400
         if entry is not None:
             try:

@@ -8,6 +8,7 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
+from services.casework.adapters.merges import merge_view
 from services.casework.adapters.queries import (
     ALL,
     OPEN,
@@ -29,6 +30,8 @@ from services.casework.domain.case import Case, outstanding_checks
 from services.casework.domain.checklist import CheckGroup, CheckType
 from services.casework.domain.records import YES_NO_FLAGS, CheckRecord
 from services.casework.domain.vocabulary import Priority, Status, Track
+from services.casework.entrypoints.web.case_records_view import SUCCESS_MESSAGES as RECORD_MESSAGES
+from services.casework.entrypoints.web.case_records_view import case_form_links
 from services.casework.entrypoints.web.pages_common import (
     FLAG_LABELS,
     STATUS_LABELS,
@@ -43,6 +46,8 @@ from services.casework.entrypoints.web.pages_common import (
     today,
     valid_case_id,
 )
+from services.casework.entrypoints.web.pages_documents import case_returns_view
+from services.casework.entrypoints.web.pages_tasks import case_tasks
 from services.casework.entrypoints.web.security import GuardedRouter
 from services.casework.entrypoints.web.templating import render
 
@@ -61,6 +66,7 @@ SUCCESS_MESSAGES: Final = {
     "contact_recorded": "Contact recorded",
     "note_added": "Note added",
     "escalated": "Case escalated",
+    "added_to_agenda": "Case added to the next Missing Mondays agenda",
     "social_worker_liaised": "Liaison with the social worker recorded",
     "joint_enquiry_recorded": "Joint enquiry recorded",
     "child_located": "Child recorded as located",
@@ -146,6 +152,11 @@ def available_actions(case: Case, actor: Actor) -> list[ActionLink]:
         actions.append(ActionLink("add-note", "Add a note", f"{base}/add-note"))
     if case.is_open and actor.may(Permission.ESCALATE):
         actions.append(ActionLink("escalate", "Escalate", f"{base}/escalate"))
+    if case.is_open and not case.missing_mondays_pending and actor.may(Permission.CHAIR_MISSING_MONDAYS):
+        actions.append(
+            ActionLink("add-to-missing-mondays-agenda", "Add to the Missing Mondays agenda",
+                       f"{base}/add-to-missing-mondays-agenda")
+        )
     if case.is_open and actor.may(Permission.CLOSE_CASE):
         actions.append(ActionLink("close", "Close the case", f"{base}/close"))
     return actions
@@ -269,6 +280,10 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
         async with case_transaction(pages) as session:
             case = await pages.actions.view(session, user, case_id, page="case")
             entries = await case_timeline(session, case_id)
+            returns = await case_returns_view(session, case_id)
+            merge = await merge_view(session, case_id)
+            open_tasks = await case_tasks(session, user, case_id)
+            records = await pages.records.for_case(session, user, case) if pages.records else None
             names = await display_names(session, people_on(case, entries))
         recorded, required = checklist_progress(case)
         return render(
@@ -278,10 +293,12 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
             active_nav="cases",
             today=today(),
             case=case,
+            merge=merge,
             child_name=f"{case.child.given_name} {case.child.family_name}",
             reference=reference_for(case.case_id),
             flags=raised_flags(case),
-            actions=available_actions(case, user.actor),
+            actions=available_actions(case, user.actor)
+            + [ActionLink(*link) for link in case_form_links(case, user.actor, records)],
             checklist=checklist_groups(case),
             checks_recorded=recorded,
             checks_required=required,
@@ -292,6 +309,9 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
             reviews=sorted(case.review_history, key=lambda record: record.signed_off_at, reverse=True),
             closure_prompt=case.closure_prompt(today()),
             timeline=[(entry, timeline_text(entry.summary, names)) for entry in entries],
+            returns=returns,
+            case_tasks=open_tasks,
+            records=records,
             names=names,
-            success=SUCCESS_MESSAGES.get(success or ""),
+            success=SUCCESS_MESSAGES.get(success or "") or RECORD_MESSAGES.get(success or ""),
         )

@@ -23,6 +23,7 @@ from services.casework.domain.access import Permission
 from services.casework.domain.vocabulary import LABELS, Priority, Status
 from services.casework.entrypoints.web.security import requires
 from services.casework.entrypoints.web.templating import LONDON
+from services.casework.service_layer.case_records import CaseRecordsService
 from services.casework.service_layer.officer_actions import CaseNotFound, NotPermitted, OfficerActions
 
 VIEW_CASES: Final = requires(Permission.VIEW_OWN_AND_TEAM_CASES, Permission.VIEW_ALL_CASES)
@@ -68,6 +69,8 @@ class CasePages:
     session_factory: async_sessionmaker[AsyncSession]
     actions: OfficerActions
     audit: AuditLog
+    # The family, address history and Family Front Door prompt (absent only where pages are built without them).
+    records: CaseRecordsService | None = None
 
 
 def signed_in_user(request: Request) -> User:
@@ -136,6 +139,22 @@ async def audit_list_view(
 def form_text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+# C0 controls other than tab, line feed and carriage return, and DEL: nobody types them, PostgreSQL cannot store a
+# NUL, and a pasted one is invisible, so the answer that holds one is named rather than failing the whole form.
+_CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTER_MESSAGE: Final = "Remove the hidden control characters from this answer (they may be pasted in)"
+
+
+def control_character_errors(values: Mapping[str, str]) -> dict[str, str]:
+    """An error for each answer holding a control character, by field name."""
+    return {name: CONTROL_CHARACTER_MESSAGE for name, value in values.items() if _CONTROL_CHARACTERS.search(value)}
+
+
+def without_control_characters(values: Mapping[str, str]) -> dict[str, str]:
+    """The answers to show again beside those errors: the page cannot hold the characters themselves."""
+    return {name: _CONTROL_CHARACTERS.sub("", value) for name, value in values.items()}
 
 
 def form_version(form: Mapping[str, Any]) -> int | None:

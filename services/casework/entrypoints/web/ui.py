@@ -26,6 +26,7 @@ from services.casework.entrypoints.web.security import (
 )
 from services.casework.entrypoints.web.templating import create_templates, render
 from services.casework.entrypoints.web.user_admin import add_user_admin_pages
+from services.casework.service_layer.case_records import CaseRecordsService
 from services.casework.service_layer.officer_actions import OfficerActions
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,7 +34,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount_ui(app: FastAPI, session_factory: async_sessionmaker[AsyncSession], session_settings: SessionSettings, *,
              service_name: str, authority_name: str, accounts: Accounts, audit: AuditLog,
-             officer_actions: OfficerActions, oidc: OidcConfig | None = None) -> Ui:
+             officer_actions: OfficerActions, oidc: OidcConfig | None = None,
+             case_records: CaseRecordsService | None = None) -> Ui:
     sessions = Sessions(session_factory, accounts, session_settings)
     templates = create_templates(service_name, authority_name)
     router = GuardedRouter(sessions)
@@ -44,7 +46,8 @@ def mount_ui(app: FastAPI, session_factory: async_sessionmaker[AsyncSession], se
         add_oidc_routes(ui, OidcClient(oidc))
     add_audit_pages(ui)
     add_user_admin_pages(ui)
-    add_case_pages(router, templates, session_factory, officer_actions=officer_actions, audit=audit)
+    add_case_pages(router, templates, session_factory, officer_actions=officer_actions, audit=audit,
+                   case_records=case_records)
 
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
