@@ -89,6 +89,9 @@ class ReferralReceived(Event):
     sibling_child_ids: tuple[UUID, ...] = Field(
         default=(), description="Other children in intake's register at the same address (one family)"
     )
+    previous_school: School | None = Field(
+        default=None, description="Joiner returns: the school the pupil came from, as the school gave it"
+    )
     possible_address: Address | None = Field(
         default=None, description="Enquiries from another local authority: where the child may be living here"
     )

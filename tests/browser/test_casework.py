@@ -207,5 +207,7 @@ async def test_an_officer_closes_their_case_with_a_reason(signed_in: SignedInPag
     await expect(case_page.success_banner).to_contain_text("Case closed")
     await expect(case_page.tags.first).to_have_text("Closed")
     await expect(case_page.summary_value("Outcome")).to_contain_text("Registered into provision")
-    assert await case_page.actions() == ["Add a note"]
+    assert await case_page.actions() == [
+        "Add a note", "Reopen the case", "Link a sibling's case", "Record a new address or contact details",
+    ]
     assert (await case_page.timeline_summaries())[0] == "Case closed: registered into provision"

@@ -47,7 +47,10 @@ async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams
 
     case_page = CasePage(page)
     await case_page.open(own.case_id)
-    assert await case_page.actions() == ["Record a check", "Record a contact", "Add a note", "Close the case"]
+    assert await case_page.actions() == [
+        "Record a check", "Record a contact", "Add a note", "Close the case", "Change the priority",
+        "Link a sibling's case", "Record a new address or contact details",
+    ]
 
 
 async def test_an_engagement_manager_sees_the_allocation_queue_and_may_allocate(
@@ -64,7 +67,7 @@ async def test_an_engagement_manager_sees_the_allocation_queue_and_may_allocate(
 
     case_page = CasePage(page)
     await case_page.open(waiting.case_id)
-    assert await case_page.actions() == ["Allocate", "Add a note", "Escalate", "Close the case"]
+    assert await case_page.actions() == ["Allocate", "Add a note", "Escalate", "Close the case", "Change the priority"]
 
 
 async def test_the_lead_officer_sees_every_case_and_the_audit_log(
@@ -82,7 +85,8 @@ async def test_the_lead_officer_sees_every_case_and_the_audit_log(
     await expect(case_list.rows.first).to_contain_text(other_team.reference)
     case_page = await case_list.open_case(other_team.child_name)
     assert await case_page.actions() == [
-        "Record a check", "Record a contact", "Add a note", "Escalate", "Close the case",
+        "Record a check", "Record a contact", "Add a note", "Escalate", "Add to the Missing Mondays agenda",
+        "Close the case", "Link a sibling's case", "Record a new address or contact details",
     ]
     await page.get_by_role("link", name="Audit log").click()
     await expect(BasePage(page).heading).to_have_text("Audit log")

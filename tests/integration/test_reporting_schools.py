@@ -106,6 +106,8 @@ async def test_planted_schools_are_flagged_and_the_dfe_return_matches_the_truth(
             assert late_view.totals.joiners_late == year.joiners_late
             assert late_view.totals.joiners_on_time == year.joiners_on_time
             assert late_view.totals.rejected == year.rejected
+            # Pupils other schools' joiner returns name as coming from the late school, with no leaver return.
+            assert late_view.totals.deletions_without_return == year.deletions_without_return > 0
 
             for census, expected in truth.cme_on_census.items():
                 dfe = await components.schools.dfe_return(session, census, "885")

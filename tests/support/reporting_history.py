@@ -1068,6 +1068,7 @@ class _Events:
             leaving_ground=ground,
             destination=destination,
             education=education,
+            previous_school=self.school(r.previous_school_id) if kind is ReferralKind.JOINER else None,
         )
         out.append(HistoryEvent(received_at, key, referral))
         case = cases.get(r.submission_id)

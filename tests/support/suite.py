@@ -74,6 +74,8 @@ async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Pat
             # A notify sender killed mid-send leaves its claim leased; a short lease lets the restarted process
             # take the message over within the test (production keeps 5 minutes). Longer than a send's retries.
             "CME_SEND_LEASE_SECONDS": "20",
+            # ... and waits for a slow Notify (the stand-in's scripted "hang", 60 s) rather than timing out first.
+            "CME_GOV_NOTIFY_TIMEOUT_SECONDS": "90",
         }
     )
     specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})

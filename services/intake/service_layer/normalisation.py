@@ -188,6 +188,7 @@ def referral_for(
                 **common,
                 kind=ReferralKind.JOINER,
                 referral_date=submission.start_date,
+                previous_school=submission.previous_school,
                 **_school_return_fields(submission),
             )
         case AbsenceSubmitted():

@@ -35,6 +35,7 @@ school_returns = Table(
     Column("ap_taken_up", Boolean),
     Column("rejected", Boolean, nullable=False, server_default="false"),
     Column("problems", ARRAY(Text), nullable=False, server_default="{}", comment="Field paths only, never values"),
+    Column("previous_school_id", Text, comment="Joiner returns: the school the pupil came from"),
 )
 
 case_returns = Table(
@@ -103,6 +104,7 @@ class SqlSchoolFacts(SchoolFacts):
                 ground_2024=row.ground_2024,
                 rejected=row.rejected,
                 problems=tuple(row.problems or ()),
+                previous_school_id=row.previous_school_id,
             )
             for row in rows
         ]

@@ -3,8 +3,8 @@
 
 - An accepted joiner or leaver return is intake's cme.referral.received.v1 (kind joiner or leaver, with a school).
   Reporting does not read the raw submission topics, so the NC year comes from the child's date of birth on the
-  start or leaving date (`nc_year_on`), `submitted_at` is when intake received it, and the previous school (which
-  only the raw joiner return carries) is not known: deletions without a return cannot be counted from these facts.
+  start or leaving date (`nc_year_on`), `submitted_at` is when intake received it, and a joiner's previous school
+  (what "deletions without a return" counts against) travels on the referral.
 - A rejected return is cme.intake.rejected.v1 naming a school (`school_id`, set by intake for joiner and leaver
   returns); its effective date is the day it was rejected (the rules count rejections by the day they were sent).
 - A case is cme.case.opened.v1; is_cme comes from cme.triage.decided.v1 by referral id; closures from the pack's
@@ -50,6 +50,7 @@ def school_fact_row(event: Event) -> tuple[str, dict[str, Any]] | None:
             "ap_taken_up": event.education.ap_taken_up,
             "rejected": False,
             "problems": [],
+            "previous_school_id": event.previous_school.establishment_id if event.previous_school else None,
         }
     if isinstance(event, SubmissionRejected):
         if event.school_id is None or event.submission_id is None:
@@ -69,6 +70,7 @@ def school_fact_row(event: Event) -> tuple[str, dict[str, Any]] | None:
             "ap_taken_up": None,
             "rejected": True,
             "problems": [problem.field for problem in event.problems],
+            "previous_school_id": None,
         }
     if isinstance(event, TriageDecided):
         return "triage_outcomes", {"referral_id": event.referral_id, "is_cme": event.is_cme}

@@ -35,6 +35,8 @@ def upgrade() -> None:
     sa.Column('rejected', sa.Boolean(), server_default='false', nullable=False),
     sa.Column('problems', postgresql.ARRAY(sa.Text()), server_default='{}', nullable=False,
               comment='Field paths only, never values'),
+    sa.Column('previous_school_id', sa.Text(), nullable=True,
+              comment='Joiner returns: the school the pupil came from'),
     sa.PrimaryKeyConstraint('submission_id', name=op.f('pk_school_returns'))
     )
     op.create_index(op.f('ix_school_returns_school_id'), 'school_returns', ['school_id'], unique=False)
