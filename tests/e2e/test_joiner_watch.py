@@ -131,7 +131,8 @@ async def wait_until_casework_applied(db: dict[str, asyncpg.Connection], events:
 
 
 async def run_due(suite: RunningSuite, *argv: str) -> dict[str, Any]:
-    """Run a scheduler command as the triage process would (same database, same topics) and read triage's summary."""
+    """Run a scheduler command as the triage process would (same database, same topics) and read its summary
+    (triage's, when `cme run-due` runs every service's)."""
     command = await asyncio.create_subprocess_exec(
         sys.executable,
         *argv,
@@ -141,9 +142,9 @@ async def run_due(suite: RunningSuite, *argv: str) -> dict[str, Any]:
     )
     stdout, stderr = await asyncio.wait_for(command.communicate(), timeout=120)
     assert command.returncode == 0, stderr.decode()
-    # `cme run-due` runs every service's rules, each printing its own summary line: this reads triage's.
+    # A service's `run-due` prints one summary line; `cme run-due` runs every service's, and this reads triage's.
     summaries = [json.loads(line) for line in stdout.decode().splitlines() if line.startswith('{"as_of"')]
-    [summary] = [each for each in summaries if "expired" in each]
+    [summary] = summaries if len(summaries) == 1 else [each for each in summaries if "expired" in each]
     return summary
 
 
