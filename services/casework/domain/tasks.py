@@ -186,6 +186,20 @@ def subtract_school_days(end: date, school_days: int) -> date:
 # ---------------------------------------------------------------------- officers' tasks
 
 
+def case_task(case: Case, kind: TaskKind, *, key: str, title: str, due_on: date, assignee_id: str | None) -> TaskDraft:
+    """A task on a case: one per kind, case and `key` (what makes it that task: a date, a record)."""
+    return TaskDraft(
+        natural_key=f"{kind.value}:{case.case_id}:{key}",
+        kind=kind,
+        title=title,
+        due_on=due_on,
+        priority=case.priority,
+        child_id=case.child_id,
+        case_id=case.case_id,
+        assignee_id=assignee_id,
+    )
+
+
 def follow_up(case: Case, *, kind: TaskKind, due_on: date, officer_id: str, what: str, key: str) -> TaskDraft:
     """A follow-up date an officer set on a contact or a check: a task for that officer on that day.
 
@@ -193,14 +207,12 @@ def follow_up(case: Case, *, kind: TaskKind, due_on: date, officer_id: str, what
     submitted twice raises one task."""
     if kind not in (TaskKind.FOLLOW_UP_CONTACT, TaskKind.FOLLOW_UP_CHECK):
         raise InvalidRecord("a follow-up follows up a contact or a check")
-    return TaskDraft(
-        natural_key=f"{kind.value}:{case.case_id}:{key}",
-        kind=kind,
+    return case_task(
+        case,
+        kind,
+        key=key,
         title=f"Follow up: {what}"[:MAX_TITLE_LENGTH],
         due_on=due_on,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=officer_id,
     )
 
@@ -214,14 +226,12 @@ def officer_task(case: Case, *, title: str, due_on: date, assignee_id: str | Non
         raise InvalidRecord(f"describe the task in no more than {MAX_TITLE_LENGTH} characters")
     if not case.is_open:
         raise InvalidRecord("the case is closed: tasks can only be added to an open case")
-    return TaskDraft(
-        natural_key=f"{TaskKind.OFFICER_TASK.value}:{case.case_id}:{key}",
-        kind=TaskKind.OFFICER_TASK,
+    return case_task(
+        case,
+        TaskKind.OFFICER_TASK,
+        key=key,
         title=title,
         due_on=due_on,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=assignee_id,
     )
 
@@ -244,14 +254,12 @@ def enquiry_deadline_task(case: Case, today: date) -> TaskDraft | None:
         return None
     if today < subtract_school_days(case.due_date, DEADLINE_WARNING_SCHOOL_DAYS):
         return None
-    return TaskDraft(
-        natural_key=f"{TaskKind.ENQUIRY_DEADLINE.value}:{case.case_id}:{case.due_date.isoformat()}",
-        kind=TaskKind.ENQUIRY_DEADLINE,
+    return case_task(
+        case,
+        TaskKind.ENQUIRY_DEADLINE,
+        key=case.due_date.isoformat(),
         title="Enquiries due: record the outcome, or escalate, by the due date",
         due_on=case.due_date,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=_worker(case),
     )
 
@@ -265,14 +273,12 @@ def past_school_age_task(case: Case, today: date) -> TaskDraft | None:
     first_day_past = leaving_date + timedelta(days=1)
     if today < first_day_past:
         return None
-    return TaskDraft(
-        natural_key=f"{TaskKind.PAST_COMPULSORY_SCHOOL_AGE.value}:{case.case_id}:{leaving_date.isoformat()}",
-        kind=TaskKind.PAST_COMPULSORY_SCHOOL_AGE,
+    return case_task(
+        case,
+        TaskKind.PAST_COMPULSORY_SCHOOL_AGE,
+        key=leaving_date.isoformat(),
         title="Past compulsory school age: close the case or refer to the post-16 team",
         due_on=first_day_past,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=_worker(case),
     )
 
@@ -285,14 +291,12 @@ def further_review_task(case: Case, today: date) -> TaskDraft | None:
         return None
     if today < subtract_school_days(decision.next_review_date, FURTHER_REVIEW_WARNING_SCHOOL_DAYS):
         return None
-    return TaskDraft(
-        natural_key=f"{TaskKind.FURTHER_REVIEW.value}:{case.case_id}:{decision.next_review_date.isoformat()}",
-        kind=TaskKind.FURTHER_REVIEW,
+    return case_task(
+        case,
+        TaskKind.FURTHER_REVIEW,
+        key=decision.next_review_date.isoformat(),
         title=f"Further Missing Mondays review ({decision.risk_band.value}): bring the case's checks up to date",
         due_on=decision.next_review_date,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=_worker(case),
     )
 
@@ -342,14 +346,12 @@ def recheck_task(case: Case, due_on: date) -> TaskDraft | None:
     """Review says a periodic re-check (policy §10.5) is due on a case kept open: a task for the lead officer."""
     if not case.is_open:
         return None
-    return TaskDraft(
-        natural_key=f"{TaskKind.RECHECK.value}:{case.case_id}:{due_on.isoformat()}",
-        kind=TaskKind.RECHECK,
+    return case_task(
+        case,
+        TaskKind.RECHECK,
+        key=due_on.isoformat(),
         title="Periodic re-check: search national and local databases for the child",
         due_on=due_on,
-        priority=case.priority,
-        child_id=case.child_id,
-        case_id=case.case_id,
         assignee_id=_worker(case),
     )
 
