@@ -1,7 +1,7 @@
 """Every event contract, by CloudEvents type."""
 
 from contracts.base import Event
-from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseUpdated
+from contracts.events.case_v1 import CaseClosed, CaseEscalated, CaseOpened, CaseReferredToAuthority, CaseUpdated
 from contracts.events.identity_v1 import ChildrenMerged, ChildrenMergeUndone
 from contracts.events.intake_v1 import SUBMISSION_TYPES, SubmissionRejected
 from contracts.events.notify_v1 import MessageRecorded, MessageStatusChanged
@@ -18,6 +18,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseUpdated,
     CaseEscalated,
     CaseClosed,
+    CaseReferredToAuthority,
     ReviewDecided,
     ReviewSignedOff,
     ReviewProgressed,

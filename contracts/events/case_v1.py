@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Part, Safeguarding, School
+from contracts.events.common_v1 import Address, Child, LaCode, Part, Safeguarding, School
 from contracts.events.triage_v1 import Priority, Track
 
 
@@ -112,3 +112,30 @@ class CaseClosed(Event):
     closed_at: datetime
     reason: str
     closed_by: str
+
+
+class AuthorityContactKind(StrEnum):
+    REFERRAL = "referral"  # the child has moved to that authority's area: a CME referral (policy §4.1)
+    ENQUIRY = "enquiry"  # is this child known to you? (§11.5)
+
+
+class CaseReferredToAuthority(Event):
+    """An officer sent the case to another authority: a CME referral to the area the child moved to, or an enquiry
+    whether that authority knows the child. Notify signs and sends it through the cross-LA exchange. Carries the
+    child's details because the receiving team needs them to find the child; never log them."""
+
+    event_type: ClassVar[str] = "cme.case.referred_to_authority.v1"
+    topic: ClassVar[str] = topics.CASE_LIFECYCLE
+
+    case_id: UUID
+    child_id: UUID
+    referred_at: datetime
+    officer_id: str = Field(max_length=200)
+    to_la: LaCode
+    kind: AuthorityContactKind
+    child: Child
+    last_known_address: Address | None = None
+    believed_address: Address | None = Field(default=None, description="Where the child may now live")
+    previous_school: School | None = None
+    left_school_on: date | None = None
+    reason: str = Field(min_length=1, max_length=2000, description="Why the officer believes the child is there")

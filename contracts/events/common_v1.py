@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 Name = str
 SchoolId = str
+LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", description="DfE local authority code", examples=["885"])]
 
 # PostgreSQL cannot store NUL in text or JSON, and the other C0/C1 control characters and unpaired surrogates are
 # never part of a name, an id or a note: they come from broken exports or attacks. Tab, line feed and carriage
@@ -131,6 +133,9 @@ class School(Part):
 class Destination(Part):
     school_id: SchoolId | None = Field(default=None, description="Destination school, when known")
     local_authority: str | None = Field(default=None, max_length=100)
+    la_code: LaCode | None = Field(
+        default=None, description="The destination authority's DfE LA code, when the child moved to an English LA"
+    )
     country: str | None = Field(default=None, max_length=100)
     address: Address | None = None
 

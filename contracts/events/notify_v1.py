@@ -8,6 +8,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
+from contracts.events.common_v1 import LaCode
 
 
 class MessageRecorded(Event):
@@ -51,3 +52,12 @@ class MessageStatusChanged(Event):
     failed: bool = Field(default=False, description="Final: the message will not arrive; an officer must act")
     reason: str | None = Field(default=None, description="Coded: rejected, retries_exhausted, provider; no data")
     attempts: int = 0
+    counterpart_la: LaCode | None = Field(
+        default=None, description="For cross-LA exchange messages (channel `exchange`): the other authority"
+    )
+    direction: str = Field(default="sent", description="sent (by this authority) or received (from another)")
+    detail: str | None = Field(
+        default=None,
+        max_length=200,
+        description="No personal data: for exchange messages, the other authority's reference or a refusal reason",
+    )

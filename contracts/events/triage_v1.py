@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts import topics
 from contracts.base import Event
-from contracts.events.common_v1 import Child, Destination, Document, Referrer, Safeguarding, School
+from contracts.events.common_v1 import Child, Destination, Document, LaCode, Referrer, Safeguarding, School
 from contracts.events.referral_v1 import LeavingGround, ReferralKind
 
 
@@ -45,6 +45,11 @@ class TriageDecided(Event):
     priority: Priority
     whereabouts_unknown: bool = False
     refer_to_family_front_door: bool = False
+    refer_to_authority: LaCode | None = Field(
+        default=None,
+        description="The authority the child moved to, which is owed a CME referral through the exchange "
+        "(policy §4.1, §11.5); notify sends it",
+    )
     joint_enquiries_required: bool = Field(
         default=False, description="Deletion under 9(1)(h)/(i): school and LA enquiries must be evidenced"
     )

@@ -7,17 +7,22 @@ school, and how to reach the sending team.
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
 from contracts.base import Event
-from contracts.events.common_v1 import Address, Child, Part, School
+from contracts.events.common_v1 import Address, Child, LaCode, Part, School
 
+# The exchange's topic family. Each authority reads its own topic, `cme.exchange.<LA code>.v1`, and partners may
+# only write to it (ACLs), so one authority never reads another's children.
 EXCHANGE_TOPIC = "cme.exchange.v1"
 
-LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", description="DfE local authority code", examples=["885"])]
+
+def exchange_topic(la_code: str) -> str:
+    """The topic an authority receives exchange messages on."""
+    return f"cme.exchange.{la_code}.v1"
 
 
 def la_source(la_code: str) -> str:
