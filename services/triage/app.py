@@ -9,10 +9,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from cme_runtime.clock import Clock, utc_now
 from cme_runtime.service import Components, ServiceRuntime
 from contracts.events.triage_v1 import TriageDecided
+from contracts.reference.school_days import SchoolCalendar
 from services.triage.adapters.decisions import SqlDecisionRepository
 from services.triage.adapters.tables import metadata
 from services.triage.adapters.watches import SqlWatchRepository
-from services.triage.domain.calendar import SchoolCalendar
 from services.triage.domain.rules import RuleOverrides
 from services.triage.entrypoints import kafka
 from services.triage.service_layer.triage import TriageService

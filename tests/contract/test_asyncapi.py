@@ -12,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_asyncapi_documents_are_up_to_date() -> None:
-    result = subprocess.run([sys.executable, "scripts/asyncapi.py", "--check"], cwd=ROOT, capture_output=True,
-                            text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "scripts/asyncapi.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -35,11 +41,17 @@ def test_the_exchange_has_its_own_document_of_signed_envelopes() -> None:
     schemas = document["components"]["schemas"]
 
     assert set(document["components"]["messages"]) == {
-        "cme.exchange.referral.v1", "cme.exchange.enquiry.v1", "cme.exchange.answer.v1",
-        "cme.exchange.receipt.v1", "cme.exchange.acknowledgement.v1"}
+        "cme.exchange.referral.v1",
+        "cme.exchange.enquiry.v1",
+        "cme.exchange.answer.v1",
+        "cme.exchange.receipt.v1",
+        "cme.exchange.acknowledgement.v1",
+    }
     for message in document["components"]["messages"].values():
         assert message["payload"]["$ref"] == "#/components/schemas/DsseEnvelope"
         assert message["title"] in schemas
     assert schemas["DsseEnvelope"]["properties"]["payloadType"]["const"] == "application/cloudevents+json"
     assert {channel["address"] for channel in document["channels"].values()} == {
-        "cme.exchange.v1", "/exchange/v1/messages"}
+        "cme.exchange.v1",
+        "/exchange/v1/messages",
+    }

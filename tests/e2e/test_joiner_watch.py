@@ -20,7 +20,7 @@ import pytest
 
 from contracts import topics
 from contracts.events.intake_v1 import JoinerSubmitted
-from services.triage.domain.calendar import SchoolCalendar
+from contracts.reference.school_days import SchoolCalendar
 from tests.support.kafka import Record, publish_event, read_until
 from tests.support.submissions import leaver
 from tests.support.suite import RunningSuite

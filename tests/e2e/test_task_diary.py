@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from contracts.reference.school_age import csa_end
-from services.triage.domain.calendar import SchoolCalendar
+from contracts.reference.school_days import SchoolCalendar
 from tests.e2e.test_joiner_watch import run_due, submit_leaver, wait_for_case
 from tests.support.submissions import leaver
 from tests.support.suite import RunningSuite

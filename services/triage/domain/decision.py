@@ -12,7 +12,7 @@ from datetime import date
 from contracts.events.referral_v1 import ReferralKind
 from contracts.events.triage_v1 import Priority
 from contracts.reference.school_age import CsaStatus, csa_status
-from services.triage.domain.calendar import SchoolCalendar
+from contracts.reference.school_days import SchoolCalendar
 from services.triage.domain.rules import GroundReading, GroundStatus, RuleSet, Track, resolve_ground
 from services.triage.domain.vulnerability import Vulnerability
 

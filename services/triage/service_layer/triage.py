@@ -16,9 +16,9 @@ from contracts.events.common_v1 import Destination
 from contracts.events.referral_v1 import ReferralReceived
 from contracts.events.triage_v1 import Priority, TriageDecided
 from contracts.events.triage_v1 import Track as ContractTrack
+from contracts.reference.school_days import SchoolCalendar, TermDatesExhausted
 from services.triage.adapters.decisions import DecisionRepository
 from services.triage.adapters.watches import RecordedJoiner, WatchRepository
-from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
 from services.triage.domain.decision import ReferralFacts, ReferralKind, TriageDecision, decide
 from services.triage.domain.rules import RuleOverrides, RuleSet, Track, rules_for
 from services.triage.domain.vulnerability import Vulnerability

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from services.triage.domain.calendar import SchoolCalendar
+from contracts.reference.school_days import SchoolCalendar
 from services.triage.domain.decision import (
     Priority,
     ReferralFacts,

@@ -24,9 +24,9 @@ from contracts.events.common_v1 import (
 from contracts.events.common_v1 import Vulnerability as ContractVulnerability
 from contracts.events.referral_v1 import AttendanceConcern, LeavingGround, LegalSource, ReferralReceived
 from contracts.events.referral_v1 import ReferralKind as ContractKind
+from contracts.reference.school_days import SchoolCalendar, TermDatesExhausted
 from services.triage.adapters.tables import outbox
 from services.triage.adapters.watches import RecordedJoiner
-from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
 from services.triage.domain.decision import Priority, ReferralFacts, ReferralKind
 from services.triage.domain.rules import RuleOverrides, Track
 from services.triage.domain.vulnerability import Vulnerability

@@ -15,7 +15,7 @@ from contracts.envelope import CloudEventAttributes, new_attributes
 from contracts.events.common_v1 import Child, Destination, Safeguarding, School
 from contracts.events.referral_v1 import LeavingGround, LegalSource, ReferralKind, ReferralReceived
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
-from services.triage.domain.calendar import SchoolCalendar
+from contracts.reference.school_days import SchoolCalendar
 from services.triage.domain.rules import RuleOverrides
 from services.triage.domain.watch import WatchStatus
 from services.triage.service_layer.triage import ExpiryRun, TriageService

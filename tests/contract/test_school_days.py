@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.triage.domain.calendar import SchoolCalendar, TermDatesExhausted
+from contracts.reference.school_days import SchoolCalendar, TermDatesExhausted
 
 SPRING_2026_TERMS = [
     (date(2026, 1, 5), date(2026, 2, 13)),
