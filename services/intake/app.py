@@ -32,6 +32,7 @@ from services.intake.entrypoints.documents_api import add_document_routes
 from services.intake.entrypoints.http import add_routes
 from services.intake.entrypoints.internal_api import add_internal_api
 from services.intake.service_layer.documents import DocumentService
+from services.intake.service_layer.enquiries import EnquiryAnswers
 from services.intake.service_layer.officer_referrals import OfficerReferrals
 from services.intake.service_layer.submission_rules import SubmissionRules
 from services.intake.service_layer.submissions import IntakeService
@@ -124,7 +125,8 @@ def create_app(settings: IntakeSettings | None = None, tracer_provider: TracerPr
         add_document_routes(app, runtime, service, components.documents, submitter_keys=submitter_keys,
                             token=settings.internal_api_token)
     add_internal_api(app, runtime, OfficerReferrals(service, SqlOfficerEntries(), components.register),
-                     settings.internal_api_token)
+                     settings.internal_api_token,
+                     EnquiryAnswers(components.register, SqlAlchemySubmissionStore()))
     return app
 
 

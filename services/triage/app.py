@@ -39,6 +39,7 @@ def build(
         decisions=SqlDecisionRepository(),
         watches=SqlWatchRepository(),
         clock=clock,
+        home_la_code=settings.home_la_code,
     )
     kafka.subscribe(runtime.consumers, service)
     return Components(runtime, service)

@@ -1,5 +1,7 @@
 from datetime import date
 
+from pydantic import Field
+
 from cme_runtime.settings import ServiceSettings
 
 
@@ -13,6 +15,7 @@ class TriageSettings(ServiceSettings):
 
     service_name: str = "triage"
     http_port: int = 8002
+    home_la_code: str = Field(default="885", pattern=r"^[0-9]{3}$", description="This authority's DfE LA code")
     term_dates: list[tuple[date, date]] = []
     cnis_register_commences_on: date | None = None
     joiner_watch_school_days: int | None = None

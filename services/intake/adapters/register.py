@@ -178,6 +178,10 @@ class Register(abc.ABC):
     ) -> RegisterResolution:
         """The child `record` is about: an existing one (brought up to date) or a new one."""
 
+    @abc.abstractmethod
+    async def look_up(self, session: Transaction, record: PersonRecord) -> UUID | None:
+        """The known child `record` is about, when the match is certain; changes nothing."""
+
 
 class ChildRegister(Register):
     """The register in PostgreSQL. Every merge and unmerge is published (`ChildrenMerged`, `ChildrenMergeUndone`)
@@ -249,6 +253,14 @@ class ChildRegister(Register):
             review_id=review_id,
             sibling_child_ids=siblings,
         )
+
+    async def look_up(self, session: AsyncSession, record: PersonRecord) -> UUID | None:
+        """Only a certain match counts: an uncertain one would tell another authority about the wrong child."""
+        candidates = await self._candidates(session, sorted(blocking_keys(record)))
+        resolution = resolve(record, candidates)
+        if resolution.decision is Decision.MATCHED_EXISTING and resolution.child_id is not None:
+            return UUID(resolution.child_id)
+        return None
 
     async def _candidates(self, session: AsyncSession, keys: Sequence[str]) -> list[tuple[str, PersonRecord]]:
         """Every record sharing a key, under the id each child is read as now, with the child's past addresses

@@ -19,6 +19,7 @@ from cme_runtime.db import Transaction
 from contracts.events.intake_v1 import Problem
 from contracts.events.referral_v1 import ReferralKind
 from services.intake.adapters.tables import ctf_files, merges, referrals, submissions
+from services.intake.domain.enquiries import ReferralSummary
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class ReferralRecord:
     match_score: str | None
     match_reasons: tuple[str, ...]
     received_at: datetime
+    school_id: str | None = None
+    school_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,10 @@ class SubmissionStore(abc.ABC):
         """Whether any referral other than a bulk feed is about this child (or a child merged into it)."""
 
     @abc.abstractmethod
+    async def referral_history(self, session: Transaction, child_id: UUID) -> list[ReferralSummary]:
+        """The referrals about this child (and children merged into it), newest first."""
+
+    @abc.abstractmethod
     async def add_ctf_file(self, session: Transaction, file: CtfFileRecord) -> None: ...
 
     @abc.abstractmethod
@@ -137,6 +144,16 @@ def _submission(row: Any) -> SubmissionRecord:
     )
 
 
+def _merged_into(child_id: UUID) -> Any:
+    """The children merged into `child_id` (merges not undone): their referrals are the survivor's."""
+    reversal = merges.alias("reversal")
+    return select(merges.c.merged_child_id).where(
+        merges.c.action == "merge",
+        merges.c.surviving_child_id == child_id,
+        ~exists().where(reversal.c.reverses_merge_id == merges.c.merge_id),
+    )
+
+
 class SqlAlchemySubmissionStore(SubmissionStore):
     async def lock_and_get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": submission_id})
@@ -168,6 +185,8 @@ class SqlAlchemySubmissionStore(SubmissionStore):
                 match_score=referral.match_score,
                 match_reasons=list(referral.match_reasons),
                 received_at=referral.received_at,
+                school_id=referral.school_id,
+                school_name=referral.school_name,
             )
         )
 
@@ -178,17 +197,19 @@ class SqlAlchemySubmissionStore(SubmissionStore):
         return str(decision) if decision is not None else None
 
     async def known_to_cme_work(self, session: Transaction, child_id: UUID) -> bool:
-        reversal = merges.alias("reversal")
-        merged_in = select(merges.c.merged_child_id).where(
-            merges.c.action == "merge",
-            merges.c.surviving_child_id == child_id,
-            ~exists().where(reversal.c.reverses_merge_id == merges.c.merge_id),
-        )
         known = exists().where(
             referrals.c.kind != ReferralKind.CTF_BULK.value,
-            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(merged_in)),
+            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(_merged_into(child_id))),
         )
         return bool((await session.execute(select(known))).scalar())
+
+    async def referral_history(self, session: Transaction, child_id: UUID) -> list[ReferralSummary]:
+        rows = await session.execute(
+            select(referrals.c.kind, referrals.c.school_id, referrals.c.school_name)
+            .where(or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(_merged_into(child_id))))
+            .order_by(referrals.c.received_at.desc(), referrals.c.referral_id)
+        )
+        return [ReferralSummary(ReferralKind(kind), school_id, school_name) for kind, school_id, school_name in rows]
 
     async def add_ctf_file(self, session: Transaction, file: CtfFileRecord) -> None:
         await session.execute(

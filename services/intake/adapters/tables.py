@@ -165,6 +165,8 @@ referrals = Table(
     Column("match_score", Text),
     Column("match_reasons", JSONB, nullable=False, server_default="[]"),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("school_id", Text, comment="The school the referral names (on roll there for on-roll returns)"),
+    Column("school_name", Text),
 )
 
 # Views, created by the migrations; declared on their own metadata so that autogenerate leaves them alone.

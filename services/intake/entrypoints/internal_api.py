@@ -1,5 +1,6 @@
 """Intake's internal HTTP API, for casework's officers' UI: referrals officers enter (taken by phone, email or
-letter), the form's drafts between its pages, and the identity match reviews officers decide.
+letter), the form's drafts between its pages, and the identity match reviews officers decide; and for notify's
+cross-LA exchange: whether a child another authority asks about is known here.
 
 Officers sign in to casework, which checks their App. E permissions and audits every view and decision; it calls
 this API with the service token (CME_INTERNAL_API_TOKEN), naming the acting user in every request. Not for
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from cme_runtime.service import ServiceRuntime
+from contracts.events.common_v1 import Child
 from contracts.events.intake_v1 import (
     LaEnquirySubmitted,
     Problem,
@@ -27,6 +29,7 @@ from contracts.events.intake_v1 import (
 from services.intake.adapters.officer_entries import ChildDetails
 from services.intake.adapters.register import MatchReview, RegisterError
 from services.intake.entrypoints.http import _http_error, outcome_response, rejected_response, schema_problems
+from services.intake.service_layer.enquiries import EnquiryAnswers
 from services.intake.service_layer.officer_referrals import OfficerReferrals, OfficerSubmission, ReviewNotDecided
 
 PREFIX = "/internal/v1"
@@ -53,6 +56,11 @@ class DecisionRequest(BaseModel):
     acting_user: ActingUser
     same_child: bool
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class LookupRequest(BaseModel):
+    acting_user: ActingUser = Field(description="Who asks: for the exchange, exchange:<the asking LA's code>")
+    child: Child
 
 
 class UndoRequest(BaseModel):
@@ -97,7 +105,11 @@ def review_json(review: MatchReview) -> dict[str, Any]:
 
 
 def add_internal_api(
-    app: FastAPI, runtime: ServiceRuntime, officers: OfficerReferrals, token: SecretStr | None
+    app: FastAPI,
+    runtime: ServiceRuntime,
+    officers: OfficerReferrals,
+    token: SecretStr | None,
+    enquiries: EnquiryAnswers | None = None,
 ) -> None:
     def authenticate(request: Request) -> None:
         if token is None:
@@ -110,7 +122,19 @@ def add_internal_api(
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(authenticate)], include_in_schema=False)
     _referral_routes(router, runtime, officers)
     _match_review_routes(router, runtime, officers)
+    if enquiries is not None:
+        _lookup_routes(router, runtime, enquiries)
     app.include_router(router)
+
+
+def _lookup_routes(router: APIRouter, runtime: ServiceRuntime, enquiries: EnquiryAnswers) -> None:
+    @router.post("/children/lookup")
+    async def look_up_child(body: LookupRequest) -> dict[str, Any]:
+        """Known here or not, and the school only when on roll: the minimum another authority needs."""
+        async with runtime.session_factory() as session:
+            answer = await enquiries.answer(session, body.child, asked_by=body.acting_user)
+        school = {"establishment_id": answer.school_id, "name": answer.school_name} if answer.school_id else None
+        return {"outcome": answer.outcome.value, "school": school}
 
 
 def _referral_routes(router: APIRouter, runtime: ServiceRuntime, officers: OfficerReferrals) -> None:

@@ -210,6 +210,8 @@ class IntakeService:
                 match_score=resolution.score,
                 match_reasons=resolution.reasons,
                 received_at=referral.received_at,
+                school_id=referral.school.establishment_id if referral.school else None,
+                school_name=referral.school.name if referral.school else None,
             ),
         )
         await self.outbox.add(session, referral, key=referral.child_id, subject=referral.referral_id)

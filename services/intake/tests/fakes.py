@@ -8,6 +8,7 @@ from cme_runtime.db import Transaction
 from contracts.events.referral_v1 import ReferralKind
 from services.intake.adapters.register import Register, RegisterResolution
 from services.intake.adapters.submissions import CtfFileRecord, ReferralRecord, SubmissionRecord, SubmissionStore
+from services.intake.domain.enquiries import ReferralSummary
 from services.intake.domain.identity import Decision, PersonRecord, normalise
 
 
@@ -55,6 +56,11 @@ class FakeSubmissionStore(SubmissionStore):
             for referral in self.referrals.values()
         )
 
+    async def referral_history(self, session: Transaction, child_id: UUID) -> list[ReferralSummary]:
+        about_child = [referral for referral in self.referrals.values() if referral.child_id == child_id]
+        newest_first = sorted(about_child, key=lambda referral: referral.received_at, reverse=True)
+        return [ReferralSummary(referral.kind, referral.school_id, referral.school_name) for referral in newest_first]
+
     async def add_ctf_file(self, session: Transaction, file: CtfFileRecord) -> None:
         if file.submission_id in self.ctf_files:
             raise KeyError(f"CTF file {file.submission_id} is already stored")
@@ -78,6 +84,10 @@ class FakeRegister(Register):
 
     children: dict[str, UUID] = field(default_factory=dict)
     resolved: list[Resolved] = field(default_factory=list)
+
+    async def look_up(self, session: Transaction, record: PersonRecord) -> UUID | None:
+        upn = normalise(record).upn
+        return self.children.get(upn) if upn is not None else None
 
     async def resolve(
         self, session: Transaction, record: PersonRecord, *, submission_id: str, referral_id: UUID | None

@@ -44,6 +44,8 @@ class ReferralFacts:
     is_ehe: bool = False
     in_alternative_provision: bool = False
     ap_taken_up: bool | None = None
+    # Another English authority the child moved to (its DfE LA code), never this authority's own.
+    destination_authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class TriageDecision:
     joint_enquiries_required: bool = False
     ground_status: GroundStatus | None = None
     cnis_register_applies: bool = False
+    refer_to_authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ _ENQUIRY_KINDS = {
     ReferralKind.LA_ENQUIRY: "Enquiry from another local authority: locate the child and confirm education",
 }
 _LEAVING_AREA = "Social care: child leaving the area or country; confirm education at the destination"
+_LEAVING_KINDS = frozenset({ReferralKind.LEAVER, ReferralKind.SOCIAL_CARE_LEAVING_AREA})
 
 
 def decide(facts: ReferralFacts, rules: RuleSet, calendar: SchoolCalendar) -> TriageDecision:
@@ -121,6 +125,12 @@ def decide(facts: ReferralFacts, rules: RuleSet, calendar: SchoolCalendar) -> Tr
         reasons.append("Safeguarding concern: refer to the Family Front Door; CME work does not replace it")
     if cnis_applies:
         reasons.append("Children Not In School register applies once residence in the area is confirmed")
+    refer_to_authority = _authority_to_tell(facts, outcome.track)
+    if refer_to_authority is not None:
+        reasons.append(
+            f"Moved to local authority {refer_to_authority}: that authority is sent a CME referral (policy §4.1, "
+            "§11.5) and is chased if it does not acknowledge it"
+        )
     return TriageDecision(
         is_cme=is_cme,
         track=outcome.track,
@@ -138,6 +148,7 @@ def decide(facts: ReferralFacts, rules: RuleSet, calendar: SchoolCalendar) -> Tr
         joint_enquiries_required=outcome.joint_enquiries_required,
         ground_status=reading.status if is_leaver else None,
         cnis_register_applies=cnis_applies,
+        refer_to_authority=refer_to_authority,
     )
 
 
@@ -157,7 +168,7 @@ def _track(facts: ReferralFacts, reading: GroundReading) -> _Track:
         track, reason = _ON_ROLL_KINDS[kind]
         return _Track(track, (*age_reasons, reason))
     if kind is ReferralKind.SOCIAL_CARE_LEAVING_AREA:
-        return _Track(Track.CME_ENQUIRY, (*age_reasons, _LEAVING_AREA))
+        return _leaving_area(facts, age_reasons)
     if kind in _ENQUIRY_KINDS:
         return _unless_educated_elsewhere(
             _Track(Track.CME_ENQUIRY, (*age_reasons, _ENQUIRY_KINDS[kind])), facts, on_roll=Track.ATTENDANCE
@@ -175,6 +186,37 @@ def _track(facts: ReferralFacts, reading: GroundReading) -> _Track:
         facts,
         on_roll=Track.NO_ACTION,
     )
+
+
+def _leaving_area(facts: ReferralFacts, age_reasons: tuple[str, ...]) -> _Track:
+    """Policy §11.5 with §4.1: a child who moves to another English authority becomes that authority's to find
+    in education, so the authority is told (a CME referral through the exchange) instead of this one opening an
+    enquiry of its own. A local case is kept where this authority's duty goes with the child: a looked-after child
+    stays this authority's (it is the corporate parent wherever the child is placed), and a child protection plan
+    or a safeguarding concern is never discharged by a message alone. Without a destination authority (abroad, or
+    not known) the enquiry is this authority's."""
+    if facts.destination_authority is None or facts.destination_school_known:
+        return _Track(Track.CME_ENQUIRY, (*age_reasons, _LEAVING_AREA))
+    if facts.is_cla or facts.is_cp or facts.safeguarding_concern:
+        kept = "Local case kept: the child is looked after, on a child protection plan or a safeguarding concern"
+        return _Track(Track.CME_ENQUIRY, (*age_reasons, _LEAVING_AREA, kept))
+    return _Track(
+        Track.NO_ACTION,
+        (*age_reasons, "Social care: child moving to another authority, which is told; no local enquiry"),
+    )
+
+
+def _authority_to_tell(facts: ReferralFacts, track: Track) -> str | None:
+    """The authority owed a CME referral: a child of compulsory school age who left this area for a known English
+    authority with no school named there (a named school is told by the school's own transfer, the CTF). Not
+    when the child's education is already known, nor on a death's or post-16's track."""
+    if facts.destination_authority is None or facts.referral_kind not in _LEAVING_KINDS:
+        return None
+    if facts.destination_school_known or facts.on_roll_elsewhere or facts.is_ehe:
+        return None
+    if track not in (Track.CME_ENQUIRY, Track.NO_ACTION) or _outside_csa(facts) is not None:
+        return None
+    return facts.destination_authority
 
 
 def _outside_csa(facts: ReferralFacts) -> _Track | None:

@@ -12,4 +12,6 @@ def subscribe(consumers: Consumers, service: TriageService) -> None:
         [ReferralReceived],
         service.on_referral_received,
         description="Normalised referrals about one child; each gets one decision",
+        batch=True,  # one transaction and one offset commit per batch (cme_runtime.messaging)
+        max_records=100,
     )

@@ -59,10 +59,22 @@ def names_a_destination(destination: Destination | None) -> bool:
     if destination is None:
         return False
     country = _country(destination.country)
-    return bool(destination.school_id or destination.local_authority or (country and country not in _NOT_A_DESTINATION))
+    return bool(
+        destination.school_id
+        or destination.local_authority
+        or destination.la_code
+        or (country and country not in _NOT_A_DESTINATION)
+    )
 
 
-def facts_from(referral: ReferralReceived) -> ReferralFacts:
+def destination_authority(destination: Destination | None, home_la_code: str | None) -> str | None:
+    """The DfE code of another English authority the child moved to; never this authority's own."""
+    if destination is None or destination.la_code is None or destination.la_code == home_la_code:
+        return None
+    return destination.la_code
+
+
+def facts_from(referral: ReferralReceived, home_la_code: str | None = None) -> ReferralFacts:
     safeguarding = referral.safeguarding
     destination = referral.destination
     education = referral.education
@@ -86,6 +98,7 @@ def facts_from(referral: ReferralReceived) -> ReferralFacts:
         in_alternative_provision=education.in_alternative_provision
         or bool(attendance and attendance.alternative_provision_used),
         ap_taken_up=education.ap_taken_up,
+        destination_authority=destination_authority(destination, home_la_code),
     )
 
 
@@ -120,7 +133,9 @@ class TriageService:
         decisions: DecisionRepository,
         watches: WatchRepository,
         clock: Clock = utc_now,
+        home_la_code: str = "885",
     ) -> None:
+        self.home_la_code = home_la_code
         self.outbox = outbox
         self.calendar = calendar
         self.overrides = overrides
@@ -132,7 +147,7 @@ class TriageService:
         return rules_for(on, self.overrides)
 
     def decide(self, referral: ReferralReceived) -> TriageDecision:
-        return decide(facts_from(referral), self.rules(referral.referral_date), self.calendar)
+        return decide(facts_from(referral, self.home_la_code), self.rules(referral.referral_date), self.calendar)
 
     def decide_expired_watch(self, referral: ReferralReceived, deadline: date) -> TriageDecision:
         """The CME decision for a transfer whose joiner return did not arrive by `deadline`.
@@ -140,7 +155,7 @@ class TriageService:
         Priority, flags and the reasons for them are the leaver return's own; the due date counts from the
         deadline, when the LA learnt that the child may be missing education.
         """
-        facts = facts_from(referral)
+        facts = facts_from(referral, self.home_la_code)
         rules = self.rules(referral.referral_date)
         watched = decide(facts, rules, self.calendar)
         no_joiner = (
@@ -260,6 +275,7 @@ class TriageService:
                 priority=Priority(decision.priority.value),
                 whereabouts_unknown=decision.whereabouts_unknown,
                 refer_to_family_front_door=decision.refer_to_family_front_door,
+                refer_to_authority=decision.refer_to_authority,
                 joint_enquiries_required=decision.joint_enquiries_required,
                 cnis_register_applies=decision.cnis_register_applies,
                 due_date=decision.due_date,

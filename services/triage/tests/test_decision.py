@@ -429,3 +429,45 @@ def test_decision_invariants(referral: ReferralFacts) -> None:
     assert decision.rules_version == rules.version
     assert decision.reasons
     assert not any(OF_SCHOOL_AGE.isoformat() in reason for reason in decision.reasons)
+
+
+# Policy §4.1 and §11.5: a child who moves to another English authority is that authority's to find in education.
+LEAVING_FOR_884 = {"destination_known": True, "destination_authority": "884"}
+
+
+def test_a_child_leaving_for_another_authority_is_handed_to_it_without_a_local_enquiry() -> None:
+    decision = run(facts(ReferralKind.SOCIAL_CARE_LEAVING_AREA, is_cin=True, **LEAVING_FOR_884))
+    assert (decision.track, decision.is_cme, decision.refer_to_authority) == (Track.NO_ACTION, False, "884")
+    assert decision.due_date is None
+
+
+@pytest.mark.parametrize("kept_because", [{"is_cla": True}, {"is_cp": True}, {"safeguarding_concern": True}])
+def test_a_looked_after_or_protected_child_leaving_keeps_a_local_case_and_the_authority_is_told(
+    kept_because: dict[str, bool],
+) -> None:
+    decision = run(facts(ReferralKind.SOCIAL_CARE_LEAVING_AREA, **kept_because, **LEAVING_FOR_884))
+    assert (decision.track, decision.is_cme, decision.refer_to_authority) == (Track.CME_ENQUIRY, True, "884")
+
+
+def test_a_child_leaving_with_no_authority_known_is_this_authoritys_enquiry() -> None:
+    decision = run(facts(ReferralKind.SOCIAL_CARE_LEAVING_AREA, destination_known=True, moving_abroad=True))
+    assert (decision.track, decision.refer_to_authority) == (Track.CME_ENQUIRY, None)
+
+
+def test_a_leaver_who_moved_away_to_a_known_authority_is_enquired_about_and_referred_to_it() -> None:
+    # The deletion ground makes the enquiry this authority's too (the law, held once in leaving_grounds).
+    decision = leaver("9(1)(g)", **LEAVING_FOR_884)
+    assert (decision.track, decision.refer_to_authority) == (Track.CME_ENQUIRY, "884")
+
+
+@pytest.mark.parametrize("known", [{"destination_school_known": True}, {"on_roll_elsewhere": True}, {"is_ehe": True}])
+def test_no_referral_when_the_childs_education_there_is_known(known: dict[str, bool]) -> None:
+    assert leaver("9(1)(g)", **LEAVING_FOR_884, **known).refer_to_authority is None
+
+
+def test_no_referral_for_a_child_past_school_age_or_who_died() -> None:
+    past_school_age = run(
+        facts(ReferralKind.SOCIAL_CARE_LEAVING_AREA, date_of_birth=date(2005, 1, 1), **LEAVING_FOR_884)
+    )
+    died = leaver("9(1)(k)", **LEAVING_FOR_884)
+    assert (past_school_age.refer_to_authority, died.refer_to_authority) == (None, None)

@@ -82,7 +82,7 @@ def test_a_referral_with_everything_known_fills_every_fact() -> None:
         referral(
             ContractKind.PROFESSIONAL_REFERRAL,
             leaving_ground=ground("9(1)(o)"),
-            destination=Destination(school_id="8852001", country="France"),
+            destination=Destination(school_id="8852001", la_code="884", country="France"),
             safeguarding=Safeguarding(
                 looked_after=True,
                 child_protection_plan=True,
@@ -120,6 +120,7 @@ def test_a_leaver_with_no_destination_knows_none() -> None:
     ("destination", "known", "abroad"),
     [
         (Destination(local_authority="Herefordshire"), True, False),
+        (Destination(la_code="884"), True, False),
         (Destination(country="Poland"), True, True),
         (Destination(country=" poland "), True, True),
         (Destination(country="United Kingdom"), False, False),
@@ -335,3 +336,12 @@ def test_a_joiner_return_that_arrived_first_counts_when_it_joined_within_the_wat
 def test_an_earlier_move_does_not_hide_a_joiner_return_in_the_window() -> None:
     earlier_move, this_move = joiner_on(date(2025, 9, 5)), joiner_on(date(2025, 11, 4))
     assert SERVICE.earlier_joiner_for([earlier_move, this_move], TRANSFER) == this_move
+
+
+def test_the_destination_authority_is_another_authority_never_this_one() -> None:
+    assert facts_from(leaver(destination=Destination(la_code="884")), "885").destination_authority == "884"
+    assert facts_from(leaver(destination=Destination(la_code="885")), "885").destination_authority is None
+    assert (
+        facts_from(leaver(destination=Destination(local_authority="Herefordshire")), "885").destination_authority
+        is None
+    )
