@@ -177,7 +177,8 @@ def run_due(
 ) -> None:
     """Run the time-based rules due by an instant, each service its own: joiner watches past their deadline become
     CME decisions (triage); cases kept open after Missing Mondays get their re-checks and further review (review);
-    the officers' task diary gets the tasks its rules owe (casework)."""
+    the officers' task diary gets the tasks its rules owe (casework); referrals other authorities have not
+    acknowledged are chased once, then marked unacknowledged (notify)."""
     extra: list[str] = []
     if as_of is not None:
         try:
@@ -189,7 +190,7 @@ def run_due(
         extra = ["--as-of", instant.isoformat()]
     worst = 0
     # Each service owns its rules and prints one JSON line of counts; they are independent, so the order is free.
-    for service in ("review", "triage", "casework"):
+    for service in ("review", "triage", "casework", "notify"):
         returncode = subprocess.run([sys.executable, "-m", f"services.{service}", "run-due", *extra], check=False)
         worst = max(worst, returncode.returncode)
     raise typer.Exit(worst)

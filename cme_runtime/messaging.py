@@ -24,7 +24,8 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
 import orjson
 from aiokafka import ConsumerRecord
@@ -34,6 +35,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cme_runtime.batching import Arrival, record_deliveries
 from cme_runtime.failures import Failure, FailureKind, backoff_seconds, classify
 from cme_runtime.inbox import Delivery, Inbox, content_digest
 from cme_runtime.logging import get_logger
@@ -75,6 +77,24 @@ async def tolerant_parser(record: Any, original: Callable[[Any], Awaitable[Strea
         copy.consumer = record.consumer  # FastStream's KafkaRawMessage carries its consumer
     message = await original(copy)
     message.raw_message = record
+    return message
+
+
+async def tolerant_batch_parser(records: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]) -> Any:
+    """`tolerant_parser` for a batch subscriber: FastStream would fail the whole batch on one unreadable header.
+    It gets copies with printable headers; `raw_message` keeps the untouched records, as a tuple."""
+    untouched = tuple(records)
+    printable = tuple(
+        dataclasses.replace(
+            record,
+            headers=[(name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers],
+        )
+        if isinstance(record, ConsumerRecord)
+        else record
+        for record in untouched
+    )
+    message = await original(printable)
+    message.raw_message = untouched
     return message
 
 
@@ -126,6 +146,22 @@ def decode_headers(text: str) -> RawHeaders:
     return headers
 
 
+@dataclasses.dataclass(frozen=True)
+class Decoded:
+    """A message that passed its envelope checks and is of a type the consumer handles."""
+
+    message: KafkaMessage
+    position: tuple[str, int, int]
+    attributes: CloudEventAttributes
+    event: Event
+    digest: str
+
+
+def _record_message(record: Any) -> KafkaMessage:
+    """One record of a batch in the shape the per-message code reads (raw_message, body)."""
+    return cast(KafkaMessage, SimpleNamespace(raw_message=record, body=record.value or b""))
+
+
 class ProcessingFailed(RuntimeError):
     """A handler failed; the message is read again (and dead-lettered after repeated failures)."""
 
@@ -148,6 +184,9 @@ class Consumers:
         self._waiting: dict[tuple[str, int, int], int] = {}
         # (topic, partition) -> when a message there last failed transiently: the service is not ready meanwhile.
         self._stalled: dict[tuple[str, int], float] = {}
+        # Batches: messages of a batch already dead-lettered while the batch as a whole was read again (an outage
+        # met later in it): not dead-lettered twice. Forgotten when their batch completes.
+        self._settled: set[tuple[str, int, int]] = set()
         self.subscriptions: dict[str, tuple[type[Event], ...]] = {}
 
     def stalled(self) -> list[str]:
@@ -163,11 +202,22 @@ class Consumers:
         handler: Handler,
         description: str | None = None,
         name: str | None = None,
+        *,
+        batch: bool = False,
+        max_records: int = 100,
     ) -> None:
         """Call `handler` for events of the `accepts` types; other known types on the topic are skipped.
 
         Several topics given together share one Kafka consumer, so the group rebalances once at start-up
         instead of once per topic.
+
+        With `batch=True` the consumer takes up to `max_records` messages per poll and applies them in ONE
+        transaction (an inbox row per message, the handler for each first delivery, in order), then commits the
+        offsets once: the same guarantees for a fraction of the commits. Unreadable, misrouted and conflicting
+        messages are dead-lettered one by one as ever; an outage makes the whole batch wait and be read again;
+        any other failure of the batch sends its messages one transaction each through the per-message path, so
+        only the message at fault is dead-lettered. The handler must not depend on being alone in its
+        transaction (nothing of the suite's does: each message's changes are keyed by its own ids).
         """
         settings = self.settings
         names = [topic] if isinstance(topic, str) else list(topic)
@@ -186,10 +236,27 @@ class Consumers:
                 time.perf_counter() - started
             )
 
-        on_message.__name__ = (
+        async def on_batch(message: KafkaMessage) -> None:
+            started = time.perf_counter()
+            records = cast(Sequence[Any], message.raw_message)
+            outcomes = await self._process_batch(accepts, handler, records)
+            # Per message as for one-at-a-time consumers: each message's share of its batch's time.
+            share = (time.perf_counter() - started) / max(1, len(records))
+            for raw_topic, outcome in outcomes:
+                metric_topic = raw_topic.removeprefix(settings.topic_prefix)
+                MESSAGES_CONSUMED.labels(service=settings.service_name, topic=metric_topic, outcome=outcome).inc()
+                MESSAGE_SECONDS.labels(service=settings.service_name, topic=metric_topic).observe(share)
+
+        consume: Callable[[KafkaMessage], Awaitable[None]] = on_batch if batch else on_message
+        consume.__name__ = (
             "on_"
             + "_".join(name.replace(".", "_") for name in names[:1])
             + (f"_and_{len(names) - 1}_more" if len(names) > 1 else "")
+        )
+        subscriber_options: dict[str, Any] = (
+            {"batch": True, "max_records": max_records, "parser": tolerant_batch_parser}
+            if batch
+            else {"parser": tolerant_parser}
         )
         self.broker.subscriber(
             *(settings.topic(each) for each in names),
@@ -197,15 +264,103 @@ class Consumers:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             max_poll_interval_ms=300_000,
-            parser=tolerant_parser,
             decoder=undecoded,
             title=f"{settings.service_name}:{label}",
             description=description or (handler.__doc__ or "").strip() or None,
-        )(on_message)
+            **subscriber_options,
+        )(consume)
+
+    async def _process_batch(
+        self, accepts: Sequence[type[Event]], handler: Handler, records: Sequence[Any]
+    ) -> list[tuple[str, str]]:
+        """(topic, outcome) of every record of the batch, once the batch is done; raises to have it read again."""
+        outcomes: list[tuple[str, str]] = []
+        readable: list[Decoded] = []
+        positions = [(str(record.topic), int(record.partition), int(record.offset)) for record in records]
+        for record, position in zip(records, positions, strict=True):
+            if position in self._settled:
+                outcomes.append((position[0], "dead_lettered"))
+                continue
+            decoded = await self._decode(position[0], accepts, _record_message(record))
+            if isinstance(decoded, str):
+                if decoded == "dead_lettered":
+                    self._settled.add(position)
+                outcomes.append((position[0], decoded))
+            else:
+                readable.append(decoded)
+        outcomes.extend(await self._apply_batch(readable, handler))
+        self._settled.difference_update(positions)
+        return outcomes
+
+    async def _apply_batch(self, batch: Sequence[Decoded], handler: Handler) -> list[tuple[str, str]]:
+        if not batch:
+            return []
+        arrivals = [Arrival(each.attributes.id, each.attributes.type, each.digest) for each in batch]
+        try:
+            async with self.session_factory.begin() as session:
+                deliveries = await record_deliveries(self.inbox, session, arrivals)
+                for each, delivery in zip(batch, deliveries, strict=True):
+                    if delivery is Delivery.FIRST:
+                        await handler(session, each.attributes, each.event)
+        except Exception as error:
+            failure = classify(error)
+            if failure.kind is FailureKind.TRANSIENT:
+                await self._batch_waits(batch, failure)
+            # Not an outage: find the message at fault by applying each alone (each its own transaction).
+            log.warning(
+                "message batch failed; applying its messages one at a time",
+                messages=len(batch),
+                error=failure.error_type,
+                sqlstate=failure.sqlstate,
+            )
+            outcomes: list[tuple[str, str]] = []
+            for each in batch:
+                outcome = await self._apply(each, handler)
+                if outcome == "dead_lettered":
+                    self._settled.add(each.position)
+                outcomes.append((each.position[0], outcome))
+            return outcomes
+        for each in batch:
+            self._succeeded(each.position)
+        return [
+            (each.position[0], await self._delivered(each, delivery))
+            for each, delivery in zip(batch, deliveries, strict=True)
+        ]
+
+    async def _batch_waits(self, batch: Sequence[Decoded], failure: Failure) -> None:
+        """An outage met by a batch: every partition in it waits, and the whole batch is read again."""
+        first = batch[0].position
+        waits = self._waiting.get(first, 0) + 1
+        self._waiting[first] = waits
+        now = time.monotonic()
+        for each in batch:
+            self._stalled[(each.position[0], each.position[1])] = now
+        delay = backoff_seconds(waits, cap=self.settings.retry_backoff_max_seconds)
+        log.warning(
+            "message batch waits out an outage; will retry",
+            topic=first[0],
+            partition=first[1],
+            offset=first[2],
+            messages=len(batch),
+            attempt=waits,
+            retry_in_seconds=round(delay, 1),
+            error=failure.error_type,
+            sqlstate=failure.sqlstate,
+        )
+        await asyncio.sleep(delay)
+        # Raising nacks: FastStream seeks every partition of the batch back to its first record.
+        raise ProcessingFailed(failure.error_type) from None
 
     async def _process(
         self, topic: str, accepts: Sequence[type[Event]], handler: Handler, message: KafkaMessage
     ) -> str:
+        decoded = await self._decode(topic, accepts, message)
+        if isinstance(decoded, str):
+            return decoded
+        return await self._apply(decoded, handler)
+
+    async def _decode(self, topic: str, accepts: Sequence[type[Event]], message: KafkaMessage) -> "Decoded | str":
+        """The message's envelope and event, or the outcome if it goes no further (dead-lettered or ignored)."""
         raw = message.raw_message
         position = (topic, getattr(raw, "partition", -1), getattr(raw, "offset", -1))
         headers = message_headers(message)
@@ -233,20 +388,28 @@ class Consumers:
             # Topics carry several event types of one aggregate; this consumer needs only some of them.
             return "ignored"
         digest = content_digest(attributes.type, attributes.source, message.body)
+        return Decoded(message, position, attributes, event, digest)
+
+    async def _apply(self, decoded: "Decoded", handler: Handler) -> str:
+        """One message in one transaction: its inbox row, and the handler if it is a first delivery."""
+        attributes = decoded.attributes
         try:
             async with self.session_factory.begin() as session:
-                delivery = await self.inbox.record(session, attributes.id, attributes.type, digest)
+                delivery = await self.inbox.record(session, attributes.id, attributes.type, decoded.digest)
                 if delivery is Delivery.FIRST:
-                    await handler(session, attributes, event)
+                    await handler(session, attributes, decoded.event)
         except Exception as error:
-            return await self._failed(message, position, attributes, classify(error))
-        self._succeeded(position)
+            return await self._failed(decoded.message, decoded.position, attributes, classify(error))
+        self._succeeded(decoded.position)
+        return await self._delivered(decoded, delivery)
+
+    async def _delivered(self, decoded: "Decoded", delivery: Delivery) -> str:
         if delivery is Delivery.CONFLICT:
             await self.dead_letter(
-                message,
+                decoded.message,
                 reason="conflict: this event id was already processed with different content",
                 error_type="Conflict",
-                event=attributes,
+                event=decoded.attributes,
             )
             return "dead_lettered"
         return "processed" if delivery is Delivery.FIRST else "duplicate"

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.base import Event
 
 NOTIFY_CHANNEL = "cme_outbox"
+# session.info key: the transaction that has already sent the relay its NOTIFY.
+_NOTIFIED_IN = "cme_outbox_notified_in"
 
 
 class UndeclaredEvent(RuntimeError):
@@ -81,7 +83,12 @@ class Outbox(EventOutbox):
             )
         )
         # NOTIFY is delivered only when the transaction commits, so the relay never wakes for an uncommitted row.
-        await session.execute(
-            text("SELECT pg_notify(:channel, :schema)"), {"channel": NOTIFY_CHANNEL, "schema": self.schema}
-        )
+        # Once per transaction is enough to wake it (a batch of messages adds many events in one transaction);
+        # should the notifying savepoint roll back, the relay's idle poll still finds later rows.
+        transaction = session.get_transaction()
+        if session.info.get(_NOTIFIED_IN) is not transaction:
+            await session.execute(
+                text("SELECT pg_notify(:channel, :schema)"), {"channel": NOTIFY_CHANNEL, "schema": self.schema}
+            )
+            session.info[_NOTIFIED_IN] = transaction
         return event_id

@@ -94,6 +94,10 @@ class Declared:
     subscribed_topics: tuple[str, ...]
     consumer_group: str
     published_topics: tuple[str, ...]
+    # The cross-LA exchange (notify): its own topic and group, and partners' topics it writes with its own producer.
+    exchange_reads: tuple[str, ...] = ()
+    exchange_group: str | None = None
+    exchange_writes: tuple[str, ...] = ()
 
 
 def service_runtime(built: Any) -> ServiceRuntime:
@@ -115,11 +119,17 @@ def declared(service: str) -> Declared:
     # Explicit values beat the environment, so a CME_TOPIC_PREFIX set for tests cannot leak into the manifests.
     settings = settings_class(topic_prefix="", consumer_group_prefix="cme")
     runtime = service_runtime(app.build(settings))
+    # An authority's home LA code and Kafka partners are its own (CME_HOME_LA_CODE, CME_EXCHANGE_PARTNERS when
+    # generating): the committed file is for the defaults, LA 885 with no Kafka partner.
+    exchange = app.exchange_kafka_acls(settings) if hasattr(app, "exchange_kafka_acls") else None
     return Declared(
         service=service,
         subscribed_topics=tuple(runtime.consumers.subscriptions),
         consumer_group=runtime.settings.consumer_group,
         published_topics=tuple(dict.fromkeys(event.topic for event in app.PUBLISHES)),
+        exchange_reads=exchange.reads if exchange else (),
+        exchange_group=exchange.group if exchange else None,
+        exchange_writes=exchange.writes if exchange else (),
     )
 
 
@@ -129,10 +139,22 @@ def service_user(service: Declared) -> KafkaUser:
     # Every consumer dead-letters what it cannot parse or keeps failing to process.
     dead_letters = [Acl("topic", topics.DEAD_LETTER, ("Describe", "Write"))] if service.subscribed_topics else []
     listed = ", ".join(service.subscribed_topics) or "nothing"
+    exchange = [
+        *(Acl("topic", topic, ("Describe", "Read")) for topic in service.exchange_reads),
+        *([Acl("group", service.exchange_group, ("Read",))] if service.exchange_group else []),
+        *(Acl("topic", topic, ("Describe", "Write")) for topic in service.exchange_writes),
+    ]
+    exchange_purpose = (
+        f" The cross-LA exchange: reads {', '.join(service.exchange_reads)} in {service.exchange_group}"
+        + (f", writes {', '.join(service.exchange_writes)}" if service.exchange_writes else "")
+        + "."
+        if service.exchange_reads
+        else ""
+    )
     return KafkaUser(
         f"cme-{service.service}",
-        f"{service.service}: reads {listed}; dead-letters what it cannot process.",
-        (*reads, *group, *dead_letters),
+        f"{service.service}: reads {listed}; dead-letters what it cannot process.{exchange_purpose}",
+        (*reads, *group, *dead_letters, *exchange),
     )
 
 

@@ -42,6 +42,12 @@ class CaseworkSettings(ServiceSettings):
     reporting_api_url: str = Field(
         default="http://127.0.0.1:8007", description="Reporting's internal API (CME_REPORTING_API_URL)"
     )
+    # The Exchange page: the cross-LA exchange's traffic and refusals, from notify's internal API.
+    notify_api_url: str = Field(
+        default="http://127.0.0.1:8004", description="Notify's internal API (CME_NOTIFY_API_URL)"
+    )
+    # This authority's DfE LA code: an officer cannot refer a child to it through the exchange (CME_HOME_LA_CODE).
+    home_la_code: str = Field(default="885", pattern=r"^[0-9]{3}$", description="This authority's DfE LA code")
     internal_api_token: SecretStr | None = Field(
         default=None,
         description="The service token review's and intake's internal APIs expect (CME_INTERNAL_API_TOKEN)",

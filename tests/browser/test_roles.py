@@ -16,10 +16,14 @@ pytestmark = pytest.mark.browser
 CASE_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Enter a referral", "Match reviews"]
 # Whoever sees every case also sees the Missing Mondays meeting (its agenda, forms and sign-off queue).
 ALLOCATION_NAVIGATION = [
-    "Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Match reviews", "Reports",
+    "Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Match reviews", "Exchange", "Reports",
 ]
 OVERSIGHT_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Missing Mondays", "Reports", "Audit log"]
-LEAD_OFFICER_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Reports", "Audit log"]
+# The cross-LA exchange's traffic: the lead officer, the team lead and the group manager (read-only).
+GROUP_MANAGER_NAVIGATION = ["Dashboard", "Cases", "Tasks", "Missing Mondays", "Exchange", "Reports", "Audit log"]
+LEAD_OFFICER_NAVIGATION = [
+    "Dashboard", "Cases", "Tasks", "Missing Mondays", "Enter a referral", "Exchange", "Reports", "Audit log",
+]
 
 
 async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams(
@@ -49,7 +53,7 @@ async def test_a_cme_officer_works_their_own_cases_and_cannot_find_another_teams
     await case_page.open(own.case_id)
     assert await case_page.actions() == [
         "Record a check", "Record a contact", "Add a note", "Close the case", "Change the priority",
-        "Link a sibling's case", "Record a new address or contact details",
+        "Tell or ask another authority", "Link a sibling's case", "Record a new address or contact details",
     ]
 
 
@@ -67,7 +71,9 @@ async def test_an_engagement_manager_sees_the_allocation_queue_and_may_allocate(
 
     case_page = CasePage(page)
     await case_page.open(waiting.case_id)
-    assert await case_page.actions() == ["Allocate", "Add a note", "Escalate", "Close the case", "Change the priority"]
+    assert await case_page.actions() == [
+        "Allocate", "Add a note", "Escalate", "Close the case", "Change the priority", "Tell or ask another authority",
+    ]
 
 
 async def test_the_lead_officer_sees_every_case_and_the_audit_log(
@@ -86,7 +92,8 @@ async def test_the_lead_officer_sees_every_case_and_the_audit_log(
     case_page = await case_list.open_case(other_team.child_name)
     assert await case_page.actions() == [
         "Record a check", "Record a contact", "Add a note", "Escalate", "Add to the Missing Mondays agenda",
-        "Close the case", "Link a sibling's case", "Record a new address or contact details",
+        "Close the case", "Tell or ask another authority", "Link a sibling's case",
+        "Record a new address or contact details",
     ]
     await page.get_by_role("link", name="Audit log").click()
     await expect(BasePage(page).heading).to_have_text("Audit log")
@@ -99,7 +106,8 @@ async def test_the_group_manager_and_senior_officer_read_every_case_and_change_n
     case = await cases.open(Stage.ENQUIRIES, officer_id=OFFICER, allocated_by=ENGAGEMENT_MANAGER)
     page = await signed_in(role)
 
-    assert await DashboardPage(page).navigation() == OVERSIGHT_NAVIGATION
+    expected = GROUP_MANAGER_NAVIGATION if role is Role.GROUP_MANAGER else OVERSIGHT_NAVIGATION
+    assert await DashboardPage(page).navigation() == expected
     case_page = CasePage(page)
     assert await case_page.open(case.case_id) == 200
     await expect(case_page.heading).to_have_text(case.child_name)

@@ -17,7 +17,7 @@ import yaml
 
 from cme_cli.suite import SERVICES
 from contracts import topics
-from contracts.events.intake_v1 import SUBMISSION_TYPES
+from contracts.events.intake_v1 import SUBMISSION_TYPES, LaEnquirySubmitted
 from contracts.registry import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,18 +86,40 @@ def test_there_is_one_user_per_process_and_one_for_each_operators_tool() -> None
 def test_a_service_reads_exactly_what_it_subscribes_to_and_writes_only_dead_letters(service: str) -> None:
     declared = generator().declared(service)
     user = f"cme-{service}"
+    # Notify's cross-LA exchange reads its own authority's exchange topic in a group of its own (and writes Kafka
+    # partners' topics, none by default): the exchange's contracts have their own AsyncAPI document.
+    exchange_groups = {declared.exchange_group} if declared.exchange_group else set()
 
-    assert granted(user, "topic", "Read") == set(declared.subscribed_topics)
-    assert granted(user, "topic", "Read") == asyncapi_channels(service, "receive")
-    assert granted(user, "group", "Read") == {declared.consumer_group} == {f"cme.{service}"}
-    assert granted(user, "topic", "Write") == {topics.DEAD_LETTER}
+    assert granted(user, "topic", "Read") == {*declared.subscribed_topics, *declared.exchange_reads}
+    assert granted(user, "topic", "Read") - set(declared.exchange_reads) == asyncapi_channels(service, "receive")
+    assert granted(user, "group", "Read") == {declared.consumer_group, *exchange_groups}
+    assert declared.consumer_group == f"cme.{service}"
+    assert granted(user, "topic", "Write") == {topics.DEAD_LETTER, *declared.exchange_writes}
     # Nothing beyond reading its topics and group and dead-lettering: no Describe on other topics either.
     assert all_granted(user) == {
         *(("topic", topic, operation) for topic in declared.subscribed_topics for operation in ("Describe", "Read")),
+        *(("topic", topic, operation) for topic in declared.exchange_reads for operation in ("Describe", "Read")),
+        *(("group", group, "Read") for group in exchange_groups),
         ("group", declared.consumer_group, "Read"),
         ("topic", topics.DEAD_LETTER, "Describe"),
         ("topic", topics.DEAD_LETTER, "Write"),
     }
+
+
+def test_notify_reads_its_own_authoritys_exchange_topic_and_writes_its_kafka_partners(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CME_HOME_LA_CODE", "886")
+    monkeypatch.setenv(
+        "CME_EXCHANGE_PARTNERS",
+        '{"885": {"transport": "kafka"}, "887": {"transport": "https", '
+        '"url": "https://887.example.invalid/exchange/v1/messages"}}',
+    )
+    declared = generator().declared("notify")
+
+    assert declared.exchange_reads == ("cme.exchange.886.v1",)
+    assert declared.exchange_group == "cme.notify.exchange"
+    assert declared.exchange_writes == ("cme.exchange.885.v1",)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -112,7 +134,10 @@ def test_the_relay_writes_nothing_but_published_topics_and_reads_nothing() -> No
     published = {topic for service in SERVICES for topic in generator().declared(service).published_topics}
 
     assert granted("cme-relay", "topic", "Write") == published
-    assert published == {event.topic for event in EVENT_TYPES if event not in SUBMISSION_TYPES}
+    # Submissions come from upstream, except another authority's referral or enquiry, which notify's exchange
+    # forwards to intake as an LA enquiry after checking its signature.
+    forwarded = {LaEnquirySubmitted.topic}
+    assert published == {event.topic for event in EVENT_TYPES if event not in SUBMISSION_TYPES} | forwarded
     assert {operation for _, _, operation in all_granted("cme-relay")} == {"Describe", "Write"}
 
 

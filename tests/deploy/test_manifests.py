@@ -19,7 +19,8 @@ import yaml
 
 from cme_cli.suite import DEFAULT_PORTS, SERVICES
 from contracts import topics
-from contracts.events.intake_v1 import SUBMISSION_TYPES
+from contracts.events.intake_v1 import SUBMISSION_TYPES, LaEnquirySubmitted
+from contracts.exchange.messages_v1 import exchange_topic
 from contracts.registry import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,7 +205,9 @@ def test_every_topic_has_exactly_one_kafka_topic() -> None:
 
 
 def test_no_kafka_topic_names_an_unknown_topic() -> None:
-    unknown = {resource.spec.get("topicName", resource.name) for resource in kafka_topics()} - set(topics.ALL_TOPICS)
+    # Besides the suite's own topics, the authority's cross-LA exchange topic (LA 885 by default).
+    known = {*topics.ALL_TOPICS, exchange_topic("885")}
+    unknown = {resource.spec.get("topicName", resource.name) for resource in kafka_topics()} - known
 
     assert unknown == set()
 
@@ -224,7 +227,7 @@ def test_topics_survive_a_broker_loss_and_fit_the_largest_consumer_group() -> No
 
 
 def test_intake_and_dead_letter_topics_are_kept_thirty_days_and_derived_topics_less() -> None:
-    long_lived = {*topics.INTAKE_SUBMISSION_TOPICS, topics.INTAKE_REJECTED, topics.DEAD_LETTER}
+    long_lived = {*topics.INTAKE_SUBMISSION_TOPICS, topics.INTAKE_REJECTED, topics.DEAD_LETTER, exchange_topic("885")}
     for resource in of_kind(rendered(BASE), "KafkaTopic"):
         retention = resource.spec["config"]["retention.ms"]
         if resource.spec["topicName"] in long_lived:
@@ -441,16 +444,23 @@ def kafka_users() -> list[Resource]:
 def test_service_users_read_their_subscriptions_and_write_only_the_dead_letter_topic(service: str) -> None:
     user = named(kafka_users(), "KafkaUser", f"cme-{service}")
     subscribed, groups = subscriptions(service)
+    # Notify's cross-LA exchange also reads this authority's exchange topic in a group of its own (the defaults:
+    # LA 885, no partner over Kafka to write to).
+    exchange_topics, exchange_groups = (
+        ({exchange_topic("885")}, {"cme.notify.exchange"}) if service == "notify" else (set(), set())
+    )
 
-    assert acl_topics(user, "Read") == set(subscribed)
+    assert acl_topics(user, "Read") == set(subscribed) | exchange_topics
     assert acl_topics(user, "Describe") >= set(subscribed)
-    assert acl_groups(user) == set(groups) == {f"cme.{service}"}
+    assert acl_groups(user) == set(groups) | exchange_groups
+    assert set(groups) == {f"cme.{service}"}
     assert acl_topics(user, "Write") == {topics.DEAD_LETTER}
 
 
 def test_the_relay_user_writes_every_topic_services_publish_to_and_reads_none() -> None:
     relay = named(kafka_users(), "KafkaUser", "cme-relay")
-    published = {event.topic for event in EVENT_TYPES if event not in SUBMISSION_TYPES}
+    # Notify forwards another authority's verified referral or enquiry to intake as an LA enquiry submission.
+    published = {event.topic for event in EVENT_TYPES if event not in SUBMISSION_TYPES} | {LaEnquirySubmitted.topic}
 
     assert acl_topics(relay, "Write") == published
     assert acl_topics(relay, "Read") == set()
@@ -613,9 +623,9 @@ def test_every_workload_has_its_own_policy_allowing_dns() -> None:
 
 
 # Beyond DNS, Kafka, PostgreSQL and the collector: casework calls the internal APIs of review (the Missing Mondays
-# pages), intake (officer-entered referrals, match reviews, documents) and reporting (the pack), and notify calls
-# GOV.UK Notify over HTTPS.
-EXTRA_EGRESS = {"casework": {8003, 8001, 8007}, "notify": {443}}
+# pages), intake (officer-entered referrals, match reviews, documents), reporting (the pack) and notify (the exchange's
+# traffic), and notify calls GOV.UK Notify over HTTPS.
+EXTRA_EGRESS = {"casework": {8003, 8001, 8007, 8004}, "notify": {443}}
 
 
 @pytest.mark.parametrize("process", PROCESSES)

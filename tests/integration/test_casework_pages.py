@@ -486,7 +486,7 @@ async def test_the_case_page_shows_the_summary_checklist_contacts_and_newest_fir
     actions = {element.attrib["id"] for element in by_id(page, "case-actions").iter("a")}
     assert actions == {"action-record-check", "action-record-contact", "action-liaise-with-social-worker",
                        "action-add-note", "action-close", "action-change-priority", "action-record-address",
-                       "action-link-sibling"}
+                       "action-link-sibling", "action-authority-contact"}
     assert "case.viewed" in await audit_actions(app, team.officer.user_id, made.case_id)
 
 

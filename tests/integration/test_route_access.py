@@ -262,6 +262,10 @@ async def test_every_route_enforces_its_rule_for_every_role(app: FastAPI, world:
         # Schools' reporting habits and off-rolling signals: managers and the lead officer only (App. E).
         ("/reports/schools", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER}),
         ("/reports/schools/{school_id}", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER}),
+        # The cross-LA exchange (issue 9): whoever works the case tells or asks another authority (an officer only
+        # on their own case, which the use case checks); the lead officer and the managers watch the traffic.
+        ("/cases/{case_id}/authority-contact", {Role.CME_OFFICER, Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER}),
+        ("/exchange", {Role.ENGAGEMENT_MANAGER, Role.LEAD_OFFICER, Role.GROUP_MANAGER}),
     ],
 )
 async def test_the_rules_that_guard_childrens_records_and_accounts_are_the_intended_ones(

@@ -3,7 +3,7 @@
 import asyncio
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +53,28 @@ async def ensure_test_runner_user(env: dict[str, str]) -> None:
 
 
 @asynccontextmanager
-async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Path) -> AsyncIterator[RunningSuite]:
-    """All five services and the relay as processes, on topics of their own (prefixed per run)."""
+async def running_suite(
+    infra: Infrastructure,
+    otlp_endpoint: str,
+    log_root: Path,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    database_url: str | None = None,
+    processes: Collection[str] | None = None,
+    ports: Mapping[str, int] | None = None,
+    ready_timeout: float = 90,
+) -> AsyncIterator[RunningSuite]:
+    """All five services and the relay as processes, on topics of their own (prefixed per run).
+
+    A second copy of the suite (another authority, tests/support/two_authorities.py) passes its own database,
+    its own settings on top of the test defaults, its own ports, and may start only the processes its flow needs."""
     prefix = f"t{uuid4().hex[:8]}."
+    database_url = database_url or infra.database_url
     await create_topics(infra.kafka_bootstrap_servers, prefix)
     env = base_environment(
         {
             "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
-            "DATABASE_URL": infra.database_url,
+            "DATABASE_URL": database_url,
             "CME_TOPIC_PREFIX": prefix,
             "CME_CONSUMER_GROUP_PREFIX": prefix + "cme",
             "OTEL_TRACES_EXPORTER": "otlp",
@@ -76,15 +90,18 @@ async def running_suite(infra: Infrastructure, otlp_endpoint: str, log_root: Pat
             "CME_SEND_LEASE_SECONDS": "20",
             # ... and waits for a slow Notify (the stand-in's scripted "hang", 60 s) rather than timing out first.
             "CME_GOV_NOTIFY_TIMEOUT_SECONDS": "90",
+            **(extra_env or {}),
         }
     )
-    specs = suite_specs(env, {name: free_port() for name in DEFAULT_PORTS})
+    specs = suite_specs(env, ports or {name: free_port() for name in DEFAULT_PORTS})
+    if processes is not None:
+        specs = {name: spec for name, spec in specs.items() if name in processes}
     log_dir = log_root / prefix.rstrip(".")
     supervisor = Supervisor(specs.values(), log_dir)
     await ensure_test_runner_user(env)
     supervisor.start_all()
     try:
-        supervisor.wait_ready()
-        yield RunningSuite(supervisor, specs, prefix, infra.kafka_bootstrap_servers, infra.database_url, log_dir)
+        supervisor.wait_ready(timeout=ready_timeout)
+        yield RunningSuite(supervisor, specs, prefix, infra.kafka_bootstrap_servers, database_url, log_dir)
     finally:
         supervisor.stop_all()

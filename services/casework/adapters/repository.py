@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,7 +104,14 @@ class CaseRepository:
     async def _record_referrals(self, session: AsyncSession, case: Case) -> None:
         await session.execute(
             insert(case_referrals)
-            .values([{"referral_id": UUID(r), "case_id": UUID(case.case_id)} for r in case.referral_ids])
+            # clock_timestamp, not now(): a batch applies several of a child's returns in one transaction, and
+            # their attachment times must still say in which order they came.
+            .values(
+                [
+                    {"referral_id": UUID(r), "case_id": UUID(case.case_id), "attached_at": func.clock_timestamp()}
+                    for r in case.referral_ids
+                ]
+            )
             .on_conflict_do_nothing()
         )
 

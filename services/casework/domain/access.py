@@ -43,6 +43,13 @@ Schools' reporting habits and off-rolling signals (VIEW_SCHOOL_SIGNALS) are for 
 only: the engagement manager, the lead officer ("monitors the contact and reporting habits of schools") and the
 group manager (feedback to SLT on CME concerns); not CME officers, and not the senior officer, whose App. E duty is
 signing off closures.
+
+The cross-LA exchange (policy §4.1, §11.5; DOMAIN "moved to another LA: tell that LA"): telling or asking another
+authority about a child (CONTACT_OTHER_AUTHORITY) is for whoever works the case: its own officer, the team lead
+(who escalates) and the lead officer (the named CME point of referral, who answers other authorities); officers
+only on their own case (`services/casework/domain/authority_contact.py`). The exchange's traffic and refusals
+(VIEW_EXCHANGE_TRAFFIC) are the lead officer's to watch, with the managers who answer for performance: the
+engagement manager and the group manager (read-only).
 """
 
 from collections.abc import Iterable, Mapping
@@ -79,6 +86,8 @@ class Permission(StrEnum):
     ENTER_REFERRAL = "enter_referral"
     REVIEW_IDENTITY_MATCHES = "review_identity_matches"
     CHANGE_PRIORITY = "change_priority"
+    CONTACT_OTHER_AUTHORITY = "contact_other_authority"
+    VIEW_EXCHANGE_TRAFFIC = "view_exchange_traffic"
 
 
 PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
@@ -93,6 +102,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.ADD_NOTE,
                 Permission.CLOSE_CASE,
                 Permission.CHANGE_PRIORITY,
+                Permission.CONTACT_OTHER_AUTHORITY,
             }
         ),
         Role.ENGAGEMENT_MANAGER: frozenset(
@@ -108,6 +118,8 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.CLOSE_CASE,
                 Permission.VIEW_REPORTS,
                 Permission.VIEW_SCHOOL_SIGNALS,
+                Permission.CONTACT_OTHER_AUTHORITY,
+                Permission.VIEW_EXCHANGE_TRAFFIC,
             }
         ),
         Role.LEAD_OFFICER: frozenset(
@@ -124,6 +136,8 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.VIEW_SCHOOL_SIGNALS,
                 Permission.VIEW_AUDIT_LOG,
                 Permission.CHAIR_MISSING_MONDAYS,
+                Permission.CONTACT_OTHER_AUTHORITY,
+                Permission.VIEW_EXCHANGE_TRAFFIC,
             }
         ),
         Role.GROUP_MANAGER: frozenset(
@@ -132,6 +146,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.VIEW_REPORTS,
                 Permission.VIEW_SCHOOL_SIGNALS,
                 Permission.VIEW_AUDIT_LOG,
+                Permission.VIEW_EXCHANGE_TRAFFIC,
             }
         ),
         Role.SENIOR_OFFICER: frozenset(

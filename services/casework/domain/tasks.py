@@ -48,6 +48,8 @@ class TaskKind(StrEnum):
     RECHECK = "recheck"
     MESSAGE_FAILED = "message_failed"
     LOST_PUPIL_CTF = "lost_pupil_ctf"
+    EXCHANGE_WITHOUT_CASE = "exchange_without_case"
+    AUTHORITY_ACKNOWLEDGED = "authority_acknowledged"
 
 
 KIND_LABELS: Final = {
@@ -61,6 +63,8 @@ KIND_LABELS: Final = {
     TaskKind.RECHECK: "Periodic re-check",
     TaskKind.MESSAGE_FAILED: "Message not delivered",
     TaskKind.LOST_PUPIL_CTF: "Lost pupil's CTF",
+    TaskKind.EXCHANGE_WITHOUT_CASE: "Exchange message with no case",
+    TaskKind.AUTHORITY_ACKNOWLEDGED: "Other authority acknowledged the referral",
 }
 
 

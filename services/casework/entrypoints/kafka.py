@@ -17,6 +17,9 @@ def subscribe(consumers: Consumers, service: CaseworkService, merges: CaseMerges
         # Through the merges first: a decision about a merged-away child id belongs to the surviving case.
         merges.on_triage_decided,
         description="Triage decisions; a CME decision opens or updates the child's case",
+        # One transaction per batch; its children's case locks are held until it commits, so kept small.
+        batch=True,
+        max_records=50,
     )
     consumers.subscribe(
         topics.REVIEW_DECIDED,

@@ -24,6 +24,7 @@ from services.casework.domain.case import SYSTEM_ACTOR, Case, RouteAction, route
 from services.casework.domain.errors import DomainError
 from services.casework.domain.records import CaseFlags, ChildSummary
 from services.casework.domain.tasks import ExclusionLeaver
+from services.casework.service_layer.exchange import ExchangeMessages
 from services.casework.service_layer.tasks import TaskService
 
 
@@ -103,10 +104,24 @@ def review_form_parts(case: Case, family: Sequence[tuple[Case, date | None]] = (
     }
 
 
+def message_summary(change: MessageStatusChanged) -> str:
+    """A timeline line for a message's status: whom (by role, or the other authority's LA code), what and how it
+    stands, with the other authority's reference or reason when there is one. Never personal data."""
+    purpose = change.purpose.replace("_", " ")
+    status = change.status.replace("-", " ")
+    if change.counterpart_la is not None:
+        towards = "from" if change.direction == "received" else "to"
+        line = f"Message {towards} local authority {change.counterpart_la} ({purpose}): {status}"
+        return f"{line} ({change.detail})" if change.detail else line
+    who = change.recipient_role.replace("_", " ")
+    return f"Message to the {who} ({purpose}, {change.channel}): {status}"
+
+
 class CaseworkService:
     def __init__(
         self, outbox: EventOutbox, repository: CaseRepository, clock: Clock = utc_now, *,
         tasks: TaskService | None = None, records: CaseRecords | None = None, returns: CaseReturns | None = None,
+        exchange: ExchangeMessages | None = None,
     ) -> None:
         self.outbox = outbox
         self.repository = repository
@@ -114,6 +129,8 @@ class CaseworkService:
         self.tasks = tasks
         self.records = records
         self.returns = returns
+        # The messages notify reports on, kept for the case page, and the exchange's tasks (service_layer/exchange).
+        self.exchange = exchange
 
     async def on_triage_decided(
         self, session: Transaction, attributes: CloudEventAttributes, decision: TriageDecided
@@ -322,16 +339,19 @@ class CaseworkService:
                 (case for case in await self.repository.for_child(session, str(change.child_id)) if case.is_open), None
             )
             if open_case is None:
+                if self.exchange is not None:
+                    await self.exchange.on_status_changed(session, change, None)
                 return
             case_id = UUID(open_case.case_id)
+        if self.exchange is not None:
+            await self.exchange.on_status_changed(session, change, str(case_id))
         who = change.recipient_role.replace("_", " ")
         entry = {"case_id": case_id, "at": change.changed_at, "actor": "notify", "source": "notify"}
         entries = [
             {
                 **entry,
                 "kind": f"message.{change.status}",
-                "summary": f"Message to the {who} ({change.purpose.replace('_', ' ')}, {change.channel}): "
-                f"{change.status.replace('-', ' ')}",
+                "summary": message_summary(change),
                 "event_id": attributes.id,
             }
         ]

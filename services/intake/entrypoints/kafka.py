@@ -13,4 +13,8 @@ def subscribe(consumers: Consumers, service: IntakeService) -> None:
         description="Returns and referrals published by upstream systems, one topic per form; "
         "the same rules as the HTTP API.",
         name="submissions",
+        # One transaction per batch: the commit, not the work, was most of a submission's cost. Small batches,
+        # because a batch holds its children's identity locks until it commits (an HTTP submission may wait).
+        batch=True,
+        max_records=50,
     )

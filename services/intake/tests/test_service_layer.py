@@ -330,10 +330,14 @@ async def test_a_file_that_is_not_a_ctf_is_rejected_whole(intake: Intake) -> Non
 class CapturingConsumers:
     handlers: dict[str, Any] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def subscribe(self, topic: Any, accepts: Any, handler: Any, description: str | None = None, name: str = "") -> None:
+    def subscribe(
+        self, topic: Any, accepts: Any, handler: Any, description: str | None = None, name: str = "", **options: Any
+    ) -> None:
         self.topics += [topic] if isinstance(topic, str) else list(topic)
         self.handlers[name] = handler
+        self.options[name] = options
 
 
 def _attributes(event_type: str) -> CloudEventAttributes:
@@ -356,6 +360,7 @@ async def test_the_kafka_handler_routes_a_ctf_file_and_a_plain_submission(intake
     await handler(TRANSACTION, _attributes(CtfFileSubmitted.event_type), ctf)
     await handler(TRANSACTION, _attributes(LeaverSubmitted.event_type), submissions.leaver())
 
+    assert consumers.options["submissions"]["batch"] is True
     assert CtfFileSubmitted.topic in consumers.topics
     assert submissions.leaver().topic in consumers.topics
     assert intake.store.ctf_files["unit-ctf-1"].pupils == 3

@@ -5,6 +5,7 @@ without importing the action forms (which import the case page's module)."""
 from typing import Final
 
 from services.casework.domain.access import Actor, Permission, can_change_priority
+from services.casework.domain.authority_contact import may_contact_other_authority
 from services.casework.domain.case import Case
 from services.casework.domain.vocabulary import Status
 from services.casework.service_layer.case_records import CaseRecordsView
@@ -17,6 +18,7 @@ SUCCESS_MESSAGES: Final = {
     "sibling_linked": "Sibling's case linked",
     "address_recorded": "Address or contact details recorded",
     "ffd_acknowledged": "Family Front Door prompt acknowledged",
+    "authority_contacted": "Sent to the other authority. It shows under Messages as pending until they receive it",
 }
 
 
@@ -33,6 +35,8 @@ def case_form_links(case: Case, actor: Actor, records: CaseRecordsView | None) -
         links.append(("acknowledge-transfer", "Acknowledge the transfer", f"{base}/acknowledge-transfer"))
     if case.status is Status.OUTCOME_RECORDED and actor.may(Permission.CLOSE_CASE):
         links.append(("withdraw-outcome", "Withdraw the outcome", f"{base}/withdraw-outcome"))
+    if case.is_open and may_contact_other_authority(actor, case.officer_id):
+        links.append(("authority-contact", "Tell or ask another authority", f"{base}/authority-contact"))
     if records is None:
         return links
     if records.outstanding_ffd and actor.may(Permission.RECORD_CONTACT):

@@ -8,6 +8,7 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
+from services.casework.adapters.exchange_messages import messages_of_case
 from services.casework.adapters.merges import merge_view
 from services.casework.adapters.queries import (
     ALL,
@@ -284,6 +285,7 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
             merge = await merge_view(session, case_id)
             open_tasks = await case_tasks(session, user, case_id)
             records = await pages.records.for_case(session, user, case) if pages.records else None
+            messages = await messages_of_case(session, case_id)
             names = await display_names(session, people_on(case, entries))
         recorded, required = checklist_progress(case)
         return render(
@@ -311,6 +313,7 @@ def add_case_list_and_page(router: GuardedRouter, pages: CasePages) -> None:
             timeline=[(entry, timeline_text(entry.summary, names)) for entry in entries],
             returns=returns,
             case_tasks=open_tasks,
+            case_messages=messages,
             records=records,
             names=names,
             success=SUCCESS_MESSAGES.get(success or "") or RECORD_MESSAGES.get(success or ""),
