@@ -130,8 +130,9 @@ EXCHANGE_ENVELOPE = {
 
 
 def exchange_document(models: Sequence[type[Event]], topic: str) -> Document:
-    """The cross-LA exchange's own AsyncAPI document: one topic (a regional cluster, or a MirrorMaker 2 link) and
-    the same envelopes posted to a partner's webhook over HTTPS (the CloudEvents HTTP binding)."""
+    """The cross-LA exchange's own AsyncAPI document: one topic per receiving authority, `topic` with its
+    `{laCode}` parameter (on a regional cluster, or over a MirrorMaker 2 link), and the same envelopes posted to a
+    partner's webhook over HTTPS (the CloudEvents HTTP binding)."""
     schemas = _schemas(sorted(models, key=lambda m: m.event_type))
     schemas["DsseEnvelope"] = deepcopy(EXCHANGE_ENVELOPE)
     messages = {
@@ -159,7 +160,9 @@ def exchange_document(models: Sequence[type[Event]], topic: str) -> Document:
         },
         "channels": {
             "exchange": {"address": topic, "messages": refs,
-                         "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.4.0"}}},
+                         "parameters": {"laCode": {"description": "The receiving authority's DfE LA code: each "
+                                                   "authority reads its own topic, and partners only write to it"}},
+                         "bindings": {"kafka": {"bindingVersion": "0.4.0"}}},
             "webhook": {"address": "/exchange/v1/messages", "messages": deepcopy(refs),
                         "description": "HTTPS POST of one envelope per request (CloudEvents HTTP binding)"},
         },

@@ -17,7 +17,7 @@ import yaml
 
 from cme_runtime.asyncapi import complete, exchange_document
 from cme_runtime.suite import SERVICE_NAMES
-from contracts.exchange.messages_v1 import EXCHANGE_TOPIC
+from contracts.exchange.messages_v1 import exchange_topic
 from contracts.exchange.registry import EXCHANGE_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def main(check: bool) -> int:
     stale = []
     documents = {f"{service}.yaml": lambda service=service: generate(service) for service in SERVICE_NAMES}
     documents["exchange.yaml"] = lambda: yaml.safe_dump(
-        exchange_document(EXCHANGE_TYPES, EXCHANGE_TOPIC), sort_keys=True, allow_unicode=True, width=120)
+        exchange_document(EXCHANGE_TYPES, exchange_topic("{laCode}")), sort_keys=True, allow_unicode=True, width=120)
     for name, make in documents.items():
         text = make()
         path = OUT / name

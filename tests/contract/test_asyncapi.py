@@ -52,6 +52,7 @@ def test_the_exchange_has_its_own_document_of_signed_envelopes() -> None:
         assert message["title"] in schemas
     assert schemas["DsseEnvelope"]["properties"]["payloadType"]["const"] == "application/cloudevents+json"
     assert {channel["address"] for channel in document["channels"].values()} == {
-        "cme.exchange.v1",
+        "cme.exchange.{laCode}.v1",
         "/exchange/v1/messages",
     }
+    assert "laCode" in document["channels"]["exchange"]["parameters"]
