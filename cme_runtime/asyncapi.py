@@ -159,18 +159,34 @@ def exchange_document(models: Sequence[type[Event]], topic: str) -> Document:
             "and kept FULL_TRANSITIVE compatible (contracts/schemas.py).",
         },
         "channels": {
-            "exchange": {"address": topic, "messages": refs,
-                         "parameters": {"laCode": {"description": "The receiving authority's DfE LA code: each "
-                                                   "authority reads its own topic, and partners only write to it"}},
-                         "bindings": {"kafka": {"bindingVersion": "0.4.0"}}},
-            "webhook": {"address": "/exchange/v1/messages", "messages": deepcopy(refs),
-                        "description": "HTTPS POST of one envelope per request (CloudEvents HTTP binding)"},
+            "exchange": {
+                "address": topic,
+                "messages": refs,
+                "parameters": {
+                    "laCode": {
+                        "description": "The receiving authority's DfE LA code: each "
+                        "authority reads its own topic, and partners only write to it"
+                    }
+                },
+                "bindings": {"kafka": {"bindingVersion": "0.4.0"}},
+            },
+            "webhook": {
+                "address": "/exchange/v1/messages",
+                "messages": deepcopy(refs),
+                "description": "HTTPS POST of one envelope per request (CloudEvents HTTP binding)",
+            },
         },
         "operations": {
-            "send": {"action": "send", "channel": {"$ref": "#/channels/exchange"},
-                     "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models]},
-            "receive": {"action": "receive", "channel": {"$ref": "#/channels/exchange"},
-                        "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models]},
+            "send": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/exchange"},
+                "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models],
+            },
+            "receive": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/exchange"},
+                "messages": [{"$ref": f"#/channels/exchange/messages/{m.event_type}"} for m in models],
+            },
         },
         "components": {"schemas": schemas, "messages": messages},
     }

@@ -88,12 +88,14 @@ class TrustRegistry:
             for entry in entries:
                 public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(entry["public_key"]))
                 retired = entry.get("retired_at")
-                keys.append(TrustedKey(
-                    la_code=la_code,
-                    key=SSlibKey.from_crypto(public),
-                    valid_from=datetime.fromisoformat(entry["valid_from"]),
-                    retired_at=datetime.fromisoformat(retired) if retired else None,
-                ))
+                keys.append(
+                    TrustedKey(
+                        la_code=la_code,
+                        key=SSlibKey.from_crypto(public),
+                        valid_from=datetime.fromisoformat(entry["valid_from"]),
+                        retired_at=datetime.fromisoformat(retired) if retired else None,
+                    )
+                )
         return cls(keys)
 
     def knows(self, la_code: str) -> bool:
@@ -146,8 +148,9 @@ def seal(message: ExchangeMessage, key: SigningKey, *, time: datetime | None = N
         "datacontenttype": "application/json",
         "data": message.model_dump(mode="json"),
     }
-    envelope = Envelope(payload=json.dumps(cloud_event, sort_keys=True).encode(), payload_type=PAYLOAD_TYPE,
-                        signatures={})
+    envelope = Envelope(
+        payload=json.dumps(cloud_event, sort_keys=True).encode(), payload_type=PAYLOAD_TYPE, signatures={}
+    )
     envelope.sign(key.signer)
     document: dict[str, Any] = envelope.to_dict()
     return document
@@ -188,8 +191,11 @@ def open_envelope(
     if message.to_la != receiver_la:
         raise ExchangeRefused(RefusalReason.NOT_FOR_US)
     attributes = CloudEventAttributes(
-        id=str(cloud_event["id"]), source=str(cloud_event["source"]), type=str(cloud_event["type"]),
-        time=datetime.fromisoformat(str(cloud_event["time"])), subject=cloud_event.get("subject"),
+        id=str(cloud_event["id"]),
+        source=str(cloud_event["source"]),
+        type=str(cloud_event["type"]),
+        time=datetime.fromisoformat(str(cloud_event["time"])),
+        subject=cloud_event.get("subject"),
         dataschema=cloud_event.get("dataschema"),
     )
     if attributes.id != str(message.message_id):

@@ -23,6 +23,7 @@ import base64
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, TypeVar, cast
@@ -33,6 +34,8 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cme_runtime.batching import Arrival, record_deliveries
@@ -51,6 +54,9 @@ log = get_logger(__name__)
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, CloudEventAttributes, Any], Awaitable[None]]
 RawHeaders = list[tuple[str, bytes | None]]
+
+# The W3C trace context a producer puts on each message (cme_runtime.outbox injects it).
+TRACE_HEADERS = frozenset({"traceparent", "tracestate"})
 
 # Headers the dead-letter record adds to the original ones.
 DLQ_ORIGINAL_HEADERS = "dlq_original_headers"
@@ -175,8 +181,10 @@ class Consumers:
         broker: KafkaBroker,
         session_factory: async_sessionmaker[AsyncSession],
         inbox: Inbox,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self.settings = settings
+        self.tracer = tracer or trace.get_tracer(__name__)
         self.broker = broker
         self.session_factory = session_factory
         self.inbox = inbox
@@ -301,7 +309,8 @@ class Consumers:
                 deliveries = await record_deliveries(self.inbox, session, arrivals)
                 for each, delivery in zip(batch, deliveries, strict=True):
                     if delivery is Delivery.FIRST:
-                        await handler(session, each.attributes, each.event)
+                        with self._message_span(each):
+                            await handler(session, each.attributes, each.event)
         except Exception as error:
             failure = classify(error)
             if failure.kind is FailureKind.TRANSIENT:
@@ -326,6 +335,30 @@ class Consumers:
             (each.position[0], await self._delivered(each, delivery))
             for each, delivery in zip(batch, deliveries, strict=True)
         ]
+
+    def _message_span(self, decoded: "Decoded") -> AbstractContextManager[trace.Span]:
+        """A span for one message of a batch, in the trace its producer started. FastStream's span covers the
+        batch, in a trace of its own: without this, what the handler publishes would start a new trace too, and a
+        referral could no longer be followed from intake to its case."""
+        carrier = {
+            name: value.decode()
+            for name, value in message_headers(decoded.message)
+            if name in TRACE_HEADERS and value is not None
+        }
+        topic, partition, offset = decoded.position
+        return self.tracer.start_as_current_span(
+            f"{topic} process",
+            context=propagate.extract(carrier),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": topic,
+                "messaging.destination.partition.id": str(partition),
+                "messaging.kafka.offset": offset,
+                "messaging.message.id": decoded.attributes.id,
+            },
+        )
 
     async def _batch_waits(self, batch: Sequence[Decoded], failure: Failure) -> None:
         """An outage met by a batch: every partition in it waits, and the whole batch is read again."""

@@ -25,7 +25,7 @@ from cme_runtime.logging import configure_logging, get_logger
 from cme_runtime.messaging import Consumers
 from cme_runtime.outbox import Outbox
 from cme_runtime.settings import ServiceSettings
-from cme_runtime.telemetry import create_tracer_provider
+from cme_runtime.telemetry import create_tracer_provider, tracer
 from contracts.base import Event
 
 log = get_logger(__name__)
@@ -71,7 +71,11 @@ class ServiceRuntime:
             security=faststream_security(settings),
         )
         self.consumers = Consumers(
-            settings, self.broker, self.session_factory, Inbox(self.inbox_table, consumer=settings.consumer_group)
+            settings,
+            self.broker,
+            self.session_factory,
+            Inbox(self.inbox_table, consumer=settings.consumer_group),
+            tracer=tracer(self.tracer_provider, "cme_runtime.messaging"),
         )
 
     def asyncapi(self, title: str, description: str) -> AsyncAPI:

@@ -48,9 +48,7 @@ class RecordingOutbox(EventOutbox):
         event_id: UUID | None = None,
     ) -> UUID:
         event_id = self._accepted_id(event, event_id)
-        self.published.append(
-            PublishedEvent(event, str(key), str(subject) if subject is not None else None, event_id)
-        )
+        self.published.append(PublishedEvent(event, str(key), str(subject) if subject is not None else None, event_id))
         return event_id
 
     def of_type(self, event_type: type[Event]) -> list[Event]:

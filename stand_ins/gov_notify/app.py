@@ -8,8 +8,9 @@ URL with a bearer token. Notify's simulated addresses work as there: temp-fail@s
 perm-fail@simulator.notify fail delivery.
 
 Tests script it through `/_stand_in/...`: the next requests fail with 500, 429, 400 or 403; "lost" records the
-notification and then answers 500 (the answer lost on the way back); "hang" records it and answers only after a
-long pause (a sender killed mid-send). Everything is kept in memory. It logs no addresses or personalisation.
+notification and then answers 500 (the answer lost on the way back); "hang" records it and answers (and starts
+its receipts) only after a long pause (a sender killed mid-send). Everything is kept in memory. It logs no
+addresses or personalisation.
 """
 
 import asyncio
@@ -148,7 +149,8 @@ class Script(BaseModel):
         description='Answers for the next sends, in order: "500", "429", "400", "403", "lost", "hang"'
     )
     to: str | None = Field(
-        default=None, max_length=320,
+        default=None,
+        max_length=320,
         description="Only for sends to this email address (other sends pass untouched); default: any send",
     )
 
@@ -245,13 +247,15 @@ def create_app(settings: StandInSettings) -> FastAPI:  # noqa: PLR0915 (one clos
         )
         state.notifications[notification.id] = notification
         log.info("notification accepted: id=%s type=%s template=%s", notification.id, kind, template.id)
+        if scripted == "hang":
+            # Slow all through, as when Notify's providers are backed up: no receipt comes before the answer, so
+            # a test sees the sender holding its claim on a send Notify has recorded.
+            await asyncio.sleep(settings.hang_seconds)
         task = asyncio.create_task(deliver(notification))
         background.add(task)
         task.add_done_callback(background.discard)
         if scripted == "lost":
             raise NotifyError(*SCRIPTED["lost"])
-        if scripted == "hang":
-            await asyncio.sleep(settings.hang_seconds)
         content: dict[str, Any] = {"subject": subject, "body": body}
         if kind == "email":
             content |= {"from_email": "cme.team@notifications.service.gov.uk", "one_click_unsubscribe_url": None}

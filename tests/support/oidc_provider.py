@@ -69,25 +69,29 @@ class OidcProvider:
         self.forge_signature = forged
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/.well-known/openid-configuration", self.discovery),
-            Route("/jwks", self.jwks),
-            Route("/authorize", self.authorize),
-            Route("/token", self.token, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self.discovery),
+                Route("/jwks", self.jwks),
+                Route("/authorize", self.authorize),
+                Route("/token", self.token, methods=["POST"]),
+            ]
+        )
 
     async def discovery(self, request: Request) -> Response:
-        return JSONResponse({
-            "issuer": self.issuer,
-            "authorization_endpoint": f"{self.issuer}/authorize",
-            "token_endpoint": f"{self.issuer}/token",
-            "jwks_uri": f"{self.issuer}/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-            "code_challenge_methods_supported": ["S256"],
-        })
+        return JSONResponse(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                "code_challenge_methods_supported": ["S256"],
+            }
+        )
 
     async def jwks(self, request: Request) -> Response:
         self.key_set_requests += 1
@@ -96,7 +100,8 @@ class OidcProvider:
     async def authorize(self, request: Request) -> Response:
         query = request.query_params
         problems = [
-            name for name, ok in (
+            name
+            for name, ok in (
                 ("response_type", query.get("response_type") == "code"),
                 ("client_id", query.get("client_id") == self.client_id),
                 ("redirect_uri", query.get("redirect_uri") == self.redirect_uri),
@@ -105,7 +110,8 @@ class OidcProvider:
                 ("code_challenge", bool(query.get("code_challenge"))),
                 ("nonce", bool(query.get("nonce"))),
                 ("state", bool(query.get("state"))),
-            ) if not ok
+            )
+            if not ok
         ]
         if problems:
             return JSONResponse({"error": "invalid_request", "error_description": ",".join(problems)}, 400)
@@ -113,8 +119,9 @@ class OidcProvider:
             params = {"error": "access_denied", "state": query["state"]}
             return RedirectResponse(f"{self.redirect_uri}?{urlencode(params)}", 302)
         code = secrets.token_urlsafe(24)
-        self.codes[code] = PendingCode(self.client_id, query["redirect_uri"], query["code_challenge"], query["nonce"],
-                                       self.next_user)
+        self.codes[code] = PendingCode(
+            self.client_id, query["redirect_uri"], query["code_challenge"], query["nonce"], self.next_user
+        )
         return RedirectResponse(f"{self.redirect_uri}?{urlencode({'code': code, 'state': query['state']})}", 302)
 
     async def token(self, request: Request) -> Response:
@@ -135,24 +142,33 @@ class OidcProvider:
         ):
             return JSONResponse({"error": "invalid_grant"}, 400)
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": self.client_id, "iat": now, "exp": now + 300, "nonce": pending.nonce,
-                  **pending.claims, **self.next_tampering}
+        claims = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": pending.nonce,
+            **pending.claims,
+            **self.next_tampering,
+        }
         key, kid = self.key, self.key.kid
         if self.sign_with_unknown_key or self.forge_signature:
             key = signing_key()
             kid = kid if self.forge_signature else key.kid
         id_token = jwt.encode({"alg": "RS256", "kid": kid}, claims, key)
         self.next_tampering, self.sign_with_unknown_key, self.forge_signature = {}, False, False
-        return JSONResponse({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
-                             "id_token": id_token})
+        return JSONResponse(
+            {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
+        )
 
 
 @asynccontextmanager
 async def running_provider(client_id: str, client_secret: str, redirect_uri: str) -> AsyncIterator[OidcProvider]:
     """The provider served by uvicorn on a free loopback port until the block ends."""
     provider = OidcProvider(client_id, client_secret, redirect_uri)
-    server = uvicorn.Server(uvicorn.Config(provider.app(), host="127.0.0.1", port=provider.port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(provider.app(), host="127.0.0.1", port=provider.port, log_level="warning", lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -21,8 +21,14 @@ from contracts.events.review_v1 import ReviewDecided, ReviewProgressed, RiskBand
 from contracts.events.triage_v1 import Priority, Track, TriageDecided
 
 NAMESPACE = UUID("6c4b1ad4-2f7e-4d0e-9a55-3f0a1b2c3d4e")
-KINDS = (ReferralKind.LEAVER, ReferralKind.LEAVER, ReferralKind.ABSENCE, ReferralKind.PROFESSIONAL_REFERRAL,
-         ReferralKind.SOCIAL_CARE_NO_EDUCATION, ReferralKind.LA_ENQUIRY)
+KINDS = (
+    ReferralKind.LEAVER,
+    ReferralKind.LEAVER,
+    ReferralKind.ABSENCE,
+    ReferralKind.PROFESSIONAL_REFERRAL,
+    ReferralKind.SOCIAL_CARE_NO_EDUCATION,
+    ReferralKind.LA_ENQUIRY,
+)
 GROUNDS = ("9(1)(g)", "9(1)(h)", "9(1)(i)", "9(1)(d)")
 REASONS = ("registered_into_provision", "moved_to_other_la", "moved_abroad", "ehe_confirmed", "on_roll_not_cme")
 ESCALATIONS = (EscalationKind.FAIR_ACCESS_PROTOCOL, EscalationKind.SCHOOL_ATTENDANCE_ORDER, EscalationKind.SECTION_19)
@@ -73,26 +79,60 @@ def generate(seed: int, children: int, start: date, days: int) -> tuple[list[Pub
         ground = rng.choice(GROUNDS) if kind is ReferralKind.LEAVER else None
         received_at = _at(rng, origin, days)
         referral_id = uuid5(NAMESPACE, f"{seed}-referral-{number}")
-        published.append(Published("cme.referral.received.v1", key, ReferralReceived(
-            referral_id=referral_id, child_id=child_id, submission_id=f"S{number}", kind=kind,
-            received_at=received_at, referral_date=received_at.date(), child=child,
-            school=School(establishment_id="8851234"),
-            leaving_ground=LeavingGround(code=ground, legal_source=LegalSource.REGS_2024) if ground else None,
-        )))
+        published.append(
+            Published(
+                "cme.referral.received.v1",
+                key,
+                ReferralReceived(
+                    referral_id=referral_id,
+                    child_id=child_id,
+                    submission_id=f"S{number}",
+                    kind=kind,
+                    received_at=received_at,
+                    referral_date=received_at.date(),
+                    child=child,
+                    school=School(establishment_id="8851234"),
+                    leaving_ground=LeavingGround(code=ground, legal_source=LegalSource.REGS_2024) if ground else None,
+                ),
+            )
+        )
         is_cme = rng.random() < 0.85
         unknown = is_cme and rng.random() < 0.3
         priority = rng.choice(list(Priority))
         track = Track.CME_ENQUIRY if rng.random() < 0.7 else Track.EXCLUSION_AP
         decided_at = received_at + timedelta(minutes=rng.randrange(1, 120))
         due = (decided_at + timedelta(days=rng.randrange(5, 40))).date()
-        published.append(Published("cme.triage.decided.v1", key, TriageDecided(
-            decision_id=uuid5(NAMESPACE, f"{seed}-decision-{number}"), referral_id=referral_id, child_id=child_id,
-            decided_at=decided_at, is_cme=is_cme, track=track if is_cme else Track.NO_ACTION, priority=priority,
-            whereabouts_unknown=unknown, due_date=due, rules_version="test", kind=kind, child=child,
-        )))
+        published.append(
+            Published(
+                "cme.triage.decided.v1",
+                key,
+                TriageDecided(
+                    decision_id=uuid5(NAMESPACE, f"{seed}-decision-{number}"),
+                    referral_id=referral_id,
+                    child_id=child_id,
+                    decided_at=decided_at,
+                    is_cme=is_cme,
+                    track=track if is_cme else Track.NO_ACTION,
+                    priority=priority,
+                    whereabouts_unknown=unknown,
+                    due_date=due,
+                    rules_version="test",
+                    kind=kind,
+                    child=child,
+                ),
+            )
+        )
         truth = CaseTruth(
-            uuid5(NAMESPACE, f"{seed}-case-{number}"), kind.value, ground, received_at, None, priority.value,
-            track.value, due, unknown, given_name=child.given_name,
+            uuid5(NAMESPACE, f"{seed}-case-{number}"),
+            kind.value,
+            ground,
+            received_at,
+            None,
+            priority.value,
+            track.value,
+            due,
+            unknown,
+            given_name=child.given_name,
         )
         truths.append(truth)
         if not is_cme:
@@ -100,10 +140,22 @@ def generate(seed: int, children: int, start: date, days: int) -> tuple[list[Pub
         case_id = truth.case_id
         opened_at = decided_at + timedelta(minutes=1)
         truth.opened_at = opened_at
-        published.append(Published("cme.case.lifecycle.v1", key, CaseOpened(
-            case_id=case_id, child_id=child_id, referral_id=referral_id, opened_at=opened_at, priority=priority,
-            track=track, due_date=due, child=child,
-        )))
+        published.append(
+            Published(
+                "cme.case.lifecycle.v1",
+                key,
+                CaseOpened(
+                    case_id=case_id,
+                    child_id=child_id,
+                    referral_id=referral_id,
+                    opened_at=opened_at,
+                    priority=priority,
+                    track=track,
+                    due_date=due,
+                    child=child,
+                ),
+            )
+        )
         now = opened_at
         current_priority = priority.value
         for change, status in (("allocated", "allocated"), ("check_recorded", "enquiries")):
@@ -113,46 +165,113 @@ def generate(seed: int, children: int, start: date, days: int) -> tuple[list[Pub
             if rng.random() < 0.3:
                 current_priority = rng.choice(list(Priority)).value
             truth.statuses.append((now, status, current_priority))
-            published.append(Published("cme.case.lifecycle.v1", key, CaseUpdated(
-                case_id=case_id, child_id=child_id, updated_at=now, change=change, summary=change, status=status,
-                priority=Priority(current_priority),
-            )))
+            published.append(
+                Published(
+                    "cme.case.lifecycle.v1",
+                    key,
+                    CaseUpdated(
+                        case_id=case_id,
+                        child_id=child_id,
+                        updated_at=now,
+                        change=change,
+                        summary=change,
+                        status=status,
+                        priority=Priority(current_priority),
+                    ),
+                )
+            )
         if rng.random() < 0.25:
             now += timedelta(days=rng.randrange(1, 20), hours=2)
             escalation = EscalationKind.MISSING_MONDAYS if unknown else rng.choice(ESCALATIONS)
             truth.escalations.append((now, escalation.value))
-            published.append(Published("cme.case.lifecycle.v1", key, CaseEscalated(
-                case_id=case_id, child_id=child_id, escalated_at=now, kind=escalation, escalated_by="officer-1",
-            )))
+            published.append(
+                Published(
+                    "cme.case.lifecycle.v1",
+                    key,
+                    CaseEscalated(
+                        case_id=case_id,
+                        child_id=child_id,
+                        escalated_at=now,
+                        kind=escalation,
+                        escalated_by="officer-1",
+                    ),
+                )
+            )
             if escalation is EscalationKind.MISSING_MONDAYS:
                 review_id = uuid5(NAMESPACE, f"{seed}-review-{number}")
                 local = now.astimezone(LONDON).date()
                 meeting = local + timedelta(days=7 - local.weekday())
                 truth.meeting_date = meeting
-                published.append(Published("cme.review.decided.v1", key, ReviewProgressed(
-                    review_id=review_id, case_id=case_id, child_id=child_id, at=now + timedelta(minutes=5),
-                    step="agenda_item_added", summary="On the agenda", meeting_date=meeting, actor="system",
-                )))
-                published.append(Published("cme.review.decided.v1", key, ReviewDecided(
-                    review_id=review_id, case_id=case_id, child_id=child_id, decided_at=now + timedelta(days=7),
-                    cme_score=3, safeguarding_score=2, risk_band=RiskBand.MED, may_close=True,
-                    needs_senior_sign_off=True, recommendation="remain open",
-                )))
+                published.append(
+                    Published(
+                        "cme.review.decided.v1",
+                        key,
+                        ReviewProgressed(
+                            review_id=review_id,
+                            case_id=case_id,
+                            child_id=child_id,
+                            at=now + timedelta(minutes=5),
+                            step="agenda_item_added",
+                            summary="On the agenda",
+                            meeting_date=meeting,
+                            actor="system",
+                        ),
+                    )
+                )
+                published.append(
+                    Published(
+                        "cme.review.decided.v1",
+                        key,
+                        ReviewDecided(
+                            review_id=review_id,
+                            case_id=case_id,
+                            child_id=child_id,
+                            decided_at=now + timedelta(days=7),
+                            cme_score=3,
+                            safeguarding_score=2,
+                            risk_band=RiskBand.MED,
+                            may_close=True,
+                            needs_senior_sign_off=True,
+                            recommendation="remain open",
+                        ),
+                    )
+                )
         if unknown and rng.random() < 0.5:
             now += timedelta(days=rng.randrange(1, 60), hours=3)
             truth.located_at = now
-            published.append(Published("cme.case.lifecycle.v1", key, CaseUpdated(
-                case_id=case_id, child_id=child_id, updated_at=now, change="child_located",
-                summary="Child located: whereabouts known", status="enquiries", priority=Priority(current_priority),
-            )))
+            published.append(
+                Published(
+                    "cme.case.lifecycle.v1",
+                    key,
+                    CaseUpdated(
+                        case_id=case_id,
+                        child_id=child_id,
+                        updated_at=now,
+                        change="child_located",
+                        summary="Child located: whereabouts known",
+                        status="enquiries",
+                        priority=Priority(current_priority),
+                    ),
+                )
+            )
             truth.statuses.append((now, "enquiries", current_priority))
         if (not unknown or truth.located_at is not None) and rng.random() < 0.6:
             now += timedelta(days=rng.randrange(0, 90), hours=4)
             truth.closed_at = now
             truth.close_reason = rng.choice(REASONS)
-            published.append(Published("cme.case.lifecycle.v1", key, CaseClosed(
-                case_id=case_id, child_id=child_id, closed_at=now, reason=truth.close_reason, closed_by="officer-1",
-            )))
+            published.append(
+                Published(
+                    "cme.case.lifecycle.v1",
+                    key,
+                    CaseClosed(
+                        case_id=case_id,
+                        child_id=child_id,
+                        closed_at=now,
+                        reason=truth.close_reason,
+                        closed_by="officer-1",
+                    ),
+                )
+            )
     return published, truths
 
 

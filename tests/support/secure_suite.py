@@ -27,12 +27,15 @@ from cme_runtime.kafka_security import aiokafka_options
 from cme_runtime.settings import ServiceSettings
 from cme_runtime.suite import SERVICE_NAMES
 from contracts import topics
+from contracts.exchange.messages_v1 import exchange_topic
 from tests.support.suite import ensure_test_runner_user, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SCRIPT = ROOT / "scripts" / "kafka.sh"
 POSTGRES_SCRIPT = ROOT / "scripts" / "postgres.sh"
 PARTITIONS = 3
+# Notify's default, as in deploy/k8s/base/config.yaml: the ACLs name this authority's exchange topic literally.
+HOME_LA_CODE = "885"
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ async def create_topics(broker: SecureBroker) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, PARTITIONS, 1) for name in topics.ALL_TOPICS if name not in existing]
+        # The exchange topic this authority receives on (the suite's default LA code) is created like the rest.
+        wanted = (*topics.ALL_TOPICS, exchange_topic(HOME_LA_CODE))
+        missing = [NewTopic(name, PARTITIONS, 1) for name in wanted if name not in existing]
         if missing:
             await admin.create_topics(missing)
     finally:

@@ -6,10 +6,58 @@ from typing import Any
 from uuid import uuid4
 
 UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
-GIVEN = ["Amelia", "Oliver", "Isla", "Noah", "Ava", "Leo", "Mia", "Arthur", "Ivy", "Freddie", "Zara", "Theo",
-         "Grace", "Jack", "Evie", "Harry", "Ruby", "Oscar", "Poppy", "Archie", "Sienna", "Alfie", "Maya", "Finley"]
-SYLLABLES = ["ash", "brin", "cal", "dun", "el", "fen", "gar", "hol", "ing", "jor", "kel", "lun", "mor", "nor",
-             "ost", "pen", "quil", "ross", "sel", "tor", "ul", "ven", "wick", "yar"]
+GIVEN = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Leo",
+    "Mia",
+    "Arthur",
+    "Ivy",
+    "Freddie",
+    "Zara",
+    "Theo",
+    "Grace",
+    "Jack",
+    "Evie",
+    "Harry",
+    "Ruby",
+    "Oscar",
+    "Poppy",
+    "Archie",
+    "Sienna",
+    "Alfie",
+    "Maya",
+    "Finley",
+]
+SYLLABLES = [
+    "ash",
+    "brin",
+    "cal",
+    "dun",
+    "el",
+    "fen",
+    "gar",
+    "hol",
+    "ing",
+    "jor",
+    "kel",
+    "lun",
+    "mor",
+    "nor",
+    "ost",
+    "pen",
+    "quil",
+    "ross",
+    "sel",
+    "tor",
+    "ul",
+    "ven",
+    "wick",
+    "yar",
+]
 OUTWARD = ["WR1", "WR2", "WR3", "WR4", "WR5", "WR9", "WR11", "WR14", "DY10", "DY11", "DY13", "B60", "B97", "B98"]
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 _rng = random.Random()

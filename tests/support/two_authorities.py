@@ -248,15 +248,26 @@ async def two_authorities(infra: Infrastructure, otlp_endpoint: str, log_root: P
     async with own_databases(infra, 2) as (database_a, database_b):
         env_a = exchange_settings(key_a, registry, {B_LA: {"transport": "kafka"}}, exchange_prefix)
         async with running_suite(
-            infra, otlp_endpoint, log_root, extra_env=env_a, database_url=database_a, ports=suite_ports(),
+            infra,
+            otlp_endpoint,
+            log_root,
+            extra_env=env_a,
+            database_url=database_a,
+            ports=suite_ports(),
             ready_timeout=READY_TIMEOUT,
         ) as suite_a:
             a_endpoint = suite_a.url("notify", EXCHANGE_PATH)
             partner_a = {A_LA: {"transport": "https", "url": a_endpoint}}
             env_b = exchange_settings(key_b, registry, partner_a, exchange_prefix)
             async with running_suite(
-                infra, otlp_endpoint, log_root, extra_env=env_b, database_url=database_b, processes=B_PROCESSES,
-                ports=suite_ports(), ready_timeout=READY_TIMEOUT,
+                infra,
+                otlp_endpoint,
+                log_root,
+                extra_env=env_b,
+                database_url=database_b,
+                processes=B_PROCESSES,
+                ports=suite_ports(),
+                ready_timeout=READY_TIMEOUT,
             ) as suite_b:
                 assert_all_running(suite_a)
                 assert_all_running(suite_b)
