@@ -48,9 +48,10 @@ class ServiceRuntime:
         configure_logging(settings.service_name, settings.log_level)
         self.tracer_provider = tracer_provider or create_tracer_provider(settings.service_name)
         self.engine = create_engine(settings)
-        SQLAlchemyInstrumentor().instrument(
-            engine=self.engine.sync_engine, tracer_provider=self.tracer_provider, enable_commenter=False
-        )
+        if settings.trace_sql_statements:
+            SQLAlchemyInstrumentor().instrument(
+                engine=self.engine.sync_engine, tracer_provider=self.tracer_provider, enable_commenter=False
+            )
         self.session_factory = create_session_factory(self.engine)
         # Each service declares these on its metadata (see cme_runtime.tables) so its migrations create them.
         self.outbox_table = metadata.tables["outbox"]

@@ -41,6 +41,11 @@ class ServiceSettings(BaseSettings):
     processing_attempts: int = Field(
         default=5, description="Tries before a message that keeps failing for an unknown reason is dead-lettered"
     )
+    trace_sql_statements: bool = Field(
+        default=False,
+        description="A span for every SQL statement: for diagnosing a slow handler. It cost a fifth of each "
+        "service's CPU under load (docs/performance.md), so it is off unless asked for",
+    )
     retry_backoff_max_seconds: float = Field(
         default=10.0, description="Longest wait between retries of a message while PostgreSQL or Kafka is down"
     )

@@ -62,8 +62,13 @@ async def referral_ids(db: dict[str, asyncpg.Connection], submission_ids: list[s
     return [row["referral_id"] for row in rows]
 
 
-async def until_triaged(db: dict[str, asyncpg.Connection], submission_ids: list[str], at_least: int) -> None:
+async def until_triaged(
+    db: dict[str, asyncpg.Connection], submission_ids: list[str], at_least: int, publishing: "asyncio.Task[None]"
+) -> None:
     async def enough() -> int | None:
+        if publishing.done() and publishing.exception() is not None:
+            # The stream stopped: say so, rather than wait out the timeout and blame the suite.
+            raise RuntimeError("publishing the stream failed") from publishing.exception()
         count = await triaged(db, submission_ids)
         return count if count >= at_least else None
 
@@ -126,7 +131,7 @@ async def test_the_suite_loses_and_duplicates_nothing_through_kills_freezes_reba
     rng.shuffle(faults)
     try:
         for step, (_, fault) in enumerate(faults, start=1):
-            await until_triaged(db, submission_ids, at_least=step * len(stream) // (len(faults) + 2))
+            await until_triaged(db, submission_ids, step * len(stream) // (len(faults) + 2), publishing)
             await fault()
         await publishing
 
@@ -138,6 +143,7 @@ async def test_the_suite_loses_and_duplicates_nothing_through_kills_freezes_reba
 
         await eventually(all_cased, timeout=300, interval=1, what="every return attached to a case")
     finally:
+        publishing.cancel()
         for name in replicas:
             suite.supervisor.stop(name)
             del suite.supervisor.specs[name]

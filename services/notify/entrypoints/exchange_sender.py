@@ -4,11 +4,17 @@ a minute it also runs the acknowledgement deadline (chase once, then give up for
 Like the GOV.UK Notify sender it runs in every notify process: claims skip rows another sender holds, and leases
 let a surviving process take over the rows of one that died mid-send (a resend is the same signed bytes, and a
 receiver that already holds the id answers 409, which counts as delivered).
+
+Messages to one authority go one at a time, in the order they were owed: a receipt owed before an acknowledgement
+reaches the partner first, so its case shows both (a partner keeps an acknowledgement over a later receipt). Different
+authorities are sent to at once.
 """
 
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +25,18 @@ from services.notify.entrypoints.exchange_metrics import EXCHANGE_SENT, kind
 from services.notify.service_layer.exchange import DueRun, ExchangeService
 
 log = get_logger(__name__)
+
+
+def queues_by_partner(claimed: Sequence[ExchangeRecord]) -> list[list[ExchangeRecord]]:
+    """The claimed messages, one queue per receiving authority, each in the order its messages were owed."""
+    queues: dict[str | None, list[ExchangeRecord]] = {}
+    for record in sorted(claimed, key=_owed_order):
+        queues.setdefault(record.counterpart_la, []).append(record)
+    return list(queues.values())
+
+
+def _owed_order(record: ExchangeRecord) -> tuple[datetime, str]:
+    return record.recorded_at or record.status_at, str(record.message_id)
 
 
 class ExchangeSender:
@@ -45,8 +63,12 @@ class ExchangeSender:
         """Claim and deliver one batch; returns how many messages it claimed."""
         async with self.session_factory.begin() as session:
             claimed = await self.service.claim_due(session, self.batch_size)
-        await asyncio.gather(*(self._deliver(each) for each in claimed))
+        await asyncio.gather(*(self._deliver_in_turn(queue) for queue in queues_by_partner(claimed)))
         return len(claimed)
+
+    async def _deliver_in_turn(self, queue: list[ExchangeRecord]) -> None:
+        for claimed in queue:
+            await self._deliver(claimed)
 
     async def run_due(self) -> DueRun:
         async with self.session_factory.begin() as session:

@@ -46,6 +46,10 @@ def subscribe(consumers: Consumers, service: NotifyService, exchange: ExchangeSe
         on_case_event,
         description="Case lifecycle events; tells the social worker when a case opens, gains a social-care flag or "
         "reopens; sends referrals and enquiries to other authorities",
+        # One transaction and one offset commit per batch (cme_runtime.messaging): sends happen after the commit,
+        # from the delivery log, so a batch holds nothing but rows.
+        batch=True,
+        max_records=50,
     )
     consumers.subscribe(
         topics.TRIAGE_DECIDED,
@@ -53,4 +57,6 @@ def subscribe(consumers: Consumers, service: NotifyService, exchange: ExchangeSe
         on_triage_decided,
         description="Triage decisions; refers safeguarding concerns to the Family Front Door and children who moved "
         "away to their new authority",
+        batch=True,
+        max_records=50,
     )

@@ -13,4 +13,6 @@ def subscribe(consumers: Consumers, service: MeetingService) -> None:
         [CaseEscalated, CaseUpdated, CaseClosed],
         service.on_case_event,
         description="Case lifecycle events; Missing Mondays escalations go on the agenda, located or closed end it",
+        batch=True,  # one transaction and one offset commit per batch (cme_runtime.messaging)
+        max_records=50,
     )
