@@ -19,7 +19,9 @@ started, N / time to the last one done) and at fixed offered rates (latency from
   three consuming hops (intake, triage, casework) and the outbox relay between them, plus review and notify.
 
 The figures depend on the machine and what else runs on it: the script prints the CPU count and the load average
-with them. Everything it generates is invented.
+with them. Throughput moves with the load; CPU time per case much less, so for the suite's backlog it also prints the
+user+system CPU each process used (from /proc), per case opened: each suite process, PostgreSQL's backends and
+the Kafka broker. Everything it generates is invented.
 """
 
 from __future__ import annotations
@@ -60,6 +62,57 @@ from make_ctf import build_ctf  # noqa: E402
 
 PARTITIONS = 6
 HOPS = 3
+IN_FLIGHT = 100  # posts the bench has open at once, as a busy MIS gateway or a few dozen schools might
+
+
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (0 when it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def infrastructure_pids() -> dict[str, list[int]]:
+    """PostgreSQL's processes and the Kafka broker, found by name (the bench shares them with whatever else runs)."""
+    found: dict[str, list[int]] = {"postgresql": [], "kafka": []}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name == "postgres":
+            found["postgresql"].append(int(entry.name))
+        elif b"kafka.Kafka" in command:
+            found["kafka"].append(int(entry.name))
+    return found
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds per process over a stretch of the run. PostgreSQL backends started during it count from zero."""
+
+    before: dict[str, float]
+    after: dict[str, float] | None = None
+
+    @staticmethod
+    def sample(suite_pids: dict[str, int]) -> dict[str, float]:
+        totals = {name: cpu_seconds(pid) for name, pid in suite_pids.items()}
+        for name, pids in infrastructure_pids().items():
+            totals[name] = sum(cpu_seconds(pid) for pid in pids)
+        return totals
+
+    def per_case_ms(self, cases: int) -> dict[str, float]:
+        assert self.after is not None
+        return {name: (self.after[name] - self.before.get(name, 0.0)) * 1000 / cases
+                for name in self.after if cases}
 
 
 @dataclass(frozen=True)
@@ -69,6 +122,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     offered: int = 0  # more than `messages` when the run ran out of time before all were done
+    cpu_ms_per_message: dict[str, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -266,9 +320,14 @@ class Suite:
         if self.supervisor is not None:
             self.supervisor.stop_all()
 
+    def pids(self) -> dict[str, int]:
+        assert self.supervisor is not None
+        return {name: process.pid for name, process in self.supervisor.processes.items()}
+
     async def measure(self, count: int, rate: float | None, label: str) -> Result:
         submissions = [leaver() for _ in range(count)]
         sent_at: dict[str, datetime] = {}
+        cpu = CpuUse(CpuUse.sample(self.pids()))
         if rate is None:
             producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
             await producer.start()
@@ -288,10 +347,13 @@ class Suite:
         started = min(sent_at.values())
         done = await self._done(list(sent_at), timeout=max(180.0, count / 2))
         last = max(done.values())
+        cpu.after = CpuUse.sample(self.pids())
         latencies = [] if rate is None else [
             (done[key] - sent_at[key]).total_seconds() * 1000 for key in done]
         # Latencies of an incomplete run leave out the slowest messages: the line says it is incomplete.
-        return Result(label, len(done), (last - started).total_seconds(), latencies, offered=count)
+        # CPU counts from the first send to the last case seen (polled each second), so it includes a little idling.
+        return Result(label, len(done), (last - started).total_seconds(), latencies, offered=count,
+                      cpu_ms_per_message=cpu.per_case_ms(len(done)))
 
     async def ctf(self, pupils: int) -> Result:
         """A CTF file of `pupils` posted to intake's HTTP API: the time until the response (every pupil ingested)
@@ -322,16 +384,24 @@ class Suite:
         return Result(f"suite: CTF file of {pupils:,} pupils ingested and triaged (HTTP)", pupils, total, [])
 
     async def _post_at(self, submissions: list[dict[str, Any]], rate: float, sent_at: dict[str, datetime]) -> None:
-        # No pool timeout: above the pool's 100 connections, posts queue in the client (their time counts); a
-        # slow answer on a loaded machine is a latency to report, not a reason to abandon the run.
+        """Post at `rate` a second, at most IN_FLIGHT at once. A submission's time starts when it was due to be sent,
+        so a wait for a free connection counts in its latency.
+
+        The cap is ours, not httpx's: with thousands of requests waiting in httpcore's pool, every finished request
+        rescans the waiting list (quadratic), and the bench's own client used most of a core and posted only about
+        15 a second, which earlier HTTP figures took for the suite's limit."""
+        # No timeout on the wait for a connection: a slow answer on a loaded machine is a latency to report.
         timeout = httpx.Timeout(300, pool=None)
-        async with httpx.AsyncClient(base_url=self.intake_url, timeout=timeout) as client:
+        limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+        free = asyncio.Semaphore(IN_FLIGHT)
+        async with httpx.AsyncClient(base_url=self.intake_url, timeout=timeout, limits=limits) as client:
             started = time.monotonic()
             pending: set[asyncio.Task[None]] = set()
 
             async def post(submission: dict[str, Any]) -> None:
                 sent_at[submission["submission_id"]] = datetime.now(UTC)
-                response = await client.post("/api/v1/submissions/leaver", json=submission)
+                async with free:
+                    response = await client.post("/api/v1/submissions/leaver", json=submission)
                 response.raise_for_status()
 
             for index, submission in enumerate(submissions):
@@ -422,6 +492,13 @@ def report(results: list[Result]) -> str:
         "| --- | --- | --- | --- | --- |",
         *(result.line() for result in results),
     ]
+    for result in results:
+        if result.cpu_ms_per_message:
+            shares = sorted(result.cpu_ms_per_message.items(), key=lambda item: -item[1])
+            total = sum(result.cpu_ms_per_message.values())
+            lines.append("")
+            lines.append(f"CPU per case, {result.name}: {total:,.1f} ms in all; "
+                         + ", ".join(f"{name} {ms:,.1f}" for name, ms in shares))
     bare = [r for r in results if r.name.startswith("bare pipe, batched: backlog")]
     suite = [r for r in results if r.name.startswith("suite: backlog")]
     if bare and suite:
