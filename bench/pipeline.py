@@ -95,24 +95,19 @@ def infrastructure_pids() -> dict[str, list[int]]:
     return found
 
 
-@dataclass
-class CpuUse:
-    """CPU seconds per process over a stretch of the run. PostgreSQL backends started during it count from zero."""
+def cpu_sample(suite_pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each suite process, and of PostgreSQL's and Kafka's processes together."""
+    totals = {name: cpu_seconds(pid) for name, pid in suite_pids.items()}
+    for name, pids in infrastructure_pids().items():
+        totals[name] = sum(cpu_seconds(pid) for pid in pids)
+    return totals
 
-    before: dict[str, float]
-    after: dict[str, float] | None = None
 
-    @staticmethod
-    def sample(suite_pids: dict[str, int]) -> dict[str, float]:
-        totals = {name: cpu_seconds(pid) for name, pid in suite_pids.items()}
-        for name, pids in infrastructure_pids().items():
-            totals[name] = sum(cpu_seconds(pid) for pid in pids)
-        return totals
-
-    def per_case_ms(self, cases: int) -> dict[str, float]:
-        assert self.after is not None
-        return {name: (self.after[name] - self.before.get(name, 0.0)) * 1000 / cases
-                for name in self.after if cases}
+def cpu_per_case_ms(before: dict[str, float], after: dict[str, float], cases: int) -> dict[str, float]:
+    """Each process's CPU between two samples, per case. PostgreSQL backends started in between count from zero."""
+    if not cases:
+        return {}
+    return {name: (after[name] - before.get(name, 0.0)) * 1000 / cases for name in after}
 
 
 @dataclass(frozen=True)
@@ -327,7 +322,7 @@ class Suite:
     async def measure(self, count: int, rate: float | None, label: str) -> Result:
         submissions = [leaver() for _ in range(count)]
         sent_at: dict[str, datetime] = {}
-        cpu = CpuUse(CpuUse.sample(self.pids()))
+        cpu_before = cpu_sample(self.pids())
         if rate is None:
             producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
             await producer.start()
@@ -347,13 +342,13 @@ class Suite:
         started = min(sent_at.values())
         done = await self._done(list(sent_at), timeout=max(180.0, count / 2))
         last = max(done.values())
-        cpu.after = CpuUse.sample(self.pids())
+        cpu_after = cpu_sample(self.pids())
         latencies = [] if rate is None else [
             (done[key] - sent_at[key]).total_seconds() * 1000 for key in done]
         # Latencies of an incomplete run leave out the slowest messages: the line says it is incomplete.
         # CPU counts from the first send to the last case seen (polled each second), so it includes a little idling.
         return Result(label, len(done), (last - started).total_seconds(), latencies, offered=count,
-                      cpu_ms_per_message=cpu.per_case_ms(len(done)))
+                      cpu_ms_per_message=cpu_per_case_ms(cpu_before, cpu_after, len(done)))
 
     async def ctf(self, pupils: int) -> Result:
         """A CTF file of `pupils` posted to intake's HTTP API: the time until the response (every pupil ingested)

@@ -40,10 +40,6 @@ class _AnyService:
         return handler
 
 
-def _service() -> Any:
-    return _AnyService()
-
-
 def _subscriptions(module: Any, *services: Any) -> dict[str, dict[str, Any]]:
     recorder = RecordedSubscriptions()
     module.subscribe(cast(Any, recorder), *services)
@@ -53,12 +49,12 @@ def _subscriptions(module: Any, *services: Any) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("service", "registered", "topic"),
     [
-        ("intake", lambda: _subscriptions(intake, _service()), topics.INTAKE_LEAVER),
-        ("triage", lambda: _subscriptions(triage, _service()), topics.REFERRAL_RECEIVED),
-        ("casework", lambda: _subscriptions(casework, _service(), _service()), topics.TRIAGE_DECIDED),
-        ("notify", lambda: _subscriptions(notify, _service(), _service()), topics.CASE_LIFECYCLE),
-        ("notify", lambda: _subscriptions(notify, _service(), _service()), topics.TRIAGE_DECIDED),
-        ("review", lambda: _subscriptions(review, _service()), topics.CASE_LIFECYCLE),
+        ("intake", lambda: _subscriptions(intake, _AnyService()), topics.INTAKE_LEAVER),
+        ("triage", lambda: _subscriptions(triage, _AnyService()), topics.REFERRAL_RECEIVED),
+        ("casework", lambda: _subscriptions(casework, _AnyService(), _AnyService()), topics.TRIAGE_DECIDED),
+        ("notify", lambda: _subscriptions(notify, _AnyService(), _AnyService()), topics.CASE_LIFECYCLE),
+        ("notify", lambda: _subscriptions(notify, _AnyService(), _AnyService()), topics.TRIAGE_DECIDED),
+        ("review", lambda: _subscriptions(review, _AnyService()), topics.CASE_LIFECYCLE),
     ],
 )
 def test_the_case_flow_is_consumed_in_batches(service: str, registered: Any, topic: str) -> None:
