@@ -6,6 +6,7 @@ from uuid import uuid4
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cme_runtime.failures import FailureKind, classify
 from cme_runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -14,6 +15,9 @@ log = get_logger(__name__)
 # character, a number or date out of range. Such a value came with the request, so it is the client's to fix; the
 # transaction it was in has rolled back. Each service should refuse such values first, naming the field.
 _DATA_EXCEPTION_CLASS = "22"
+# How long a client should wait before sending again after a 503: PostgreSQL restarting, a pool exhausted by a
+# burst, a deadlock lost three times. The request changed nothing (its transaction rolled back).
+RETRY_AFTER_SECONDS = 5
 _CANNOT_STORE = (
     "Some of what was sent cannot be stored: remove any control characters, and check that dates and numbers "
     "are real ones"
@@ -41,7 +45,9 @@ def is_client_data_error(error: BaseException) -> bool:
 
 
 class HideUnexpectedErrors:
-    """Pure ASGI middleware: turns an unhandled exception into a plain 500, logged by type and an error id.
+    """Pure ASGI middleware: turns an unhandled exception into a plain 500, logged by type and an error id; an
+    outage (a transient failure: the database unreachable, a pool timeout) into a 503 with Retry-After; a value
+    the database cannot store into a 422.
 
     Exception messages from the database quote the rows involved, so tracebacks never reach the logs here.
     """
@@ -74,6 +80,22 @@ class HideUnexpectedErrors:
                         "error_id": error_id,
                     }
                     await JSONResponse(body, status_code=422)(scope, receive, send)
+                return
+            failure = classify(error)
+            if failure.kind is FailureKind.TRANSIENT:
+                log.warning(
+                    "service briefly unavailable", reason=failure.reason, error_id=error_id, path=scope.get("path")
+                )
+                if not started:
+                    unavailable = JSONResponse(
+                        {
+                            "detail": "The service is busy or briefly unavailable. Nothing was changed: send it again.",
+                            "error_id": error_id,
+                        },
+                        status_code=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    )
+                    await unavailable(scope, receive, send)
                 return
             log.error("unexpected error", error=type(error).__name__, error_id=error_id, path=scope.get("path"))
             if started:

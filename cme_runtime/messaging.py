@@ -53,6 +53,8 @@ log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, CloudEventAttributes, Any], Awaitable[None]]
+# Called in a batch's transaction with the events about to be handled (see `Consumers.subscribe`).
+BatchPreparer = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
 RawHeaders = list[tuple[str, bytes | None]]
 
 # The W3C trace context a producer puts on each message (cme_runtime.outbox injects it).
@@ -213,6 +215,7 @@ class Consumers:
         *,
         batch: bool = False,
         max_records: int = 100,
+        before_batch: BatchPreparer | None = None,
     ) -> None:
         """Call `handler` for events of the `accepts` types; other known types on the topic are skipped.
 
@@ -226,6 +229,8 @@ class Consumers:
         any other failure of the batch sends its messages one transaction each through the per-message path, so
         only the message at fault is dead-lettered. The handler must not depend on being alone in its
         transaction (nothing of the suite's does: each message's changes are keyed by its own ids).
+        `before_batch`, if given, is called in the batch's transaction with the events about to be handled, before
+        the first of them: to take every lock they will need at once, in one order.
         """
         settings = self.settings
         names = [topic] if isinstance(topic, str) else list(topic)
@@ -247,7 +252,7 @@ class Consumers:
         async def on_batch(message: KafkaMessage) -> None:
             started = time.perf_counter()
             records = cast(Sequence[Any], message.raw_message)
-            outcomes = await self._process_batch(accepts, handler, records)
+            outcomes = await self._process_batch(accepts, handler, records, before_batch)
             # Per message as for one-at-a-time consumers: each message's share of its batch's time.
             share = (time.perf_counter() - started) / max(1, len(records))
             for raw_topic, outcome in outcomes:
@@ -279,7 +284,11 @@ class Consumers:
         )(consume)
 
     async def _process_batch(
-        self, accepts: Sequence[type[Event]], handler: Handler, records: Sequence[Any]
+        self,
+        accepts: Sequence[type[Event]],
+        handler: Handler,
+        records: Sequence[Any],
+        before_batch: BatchPreparer | None = None,
     ) -> list[tuple[str, str]]:
         """(topic, outcome) of every record of the batch, once the batch is done; raises to have it read again."""
         outcomes: list[tuple[str, str]] = []
@@ -296,17 +305,26 @@ class Consumers:
                 outcomes.append((position[0], decoded))
             else:
                 readable.append(decoded)
-        outcomes.extend(await self._apply_batch(readable, handler))
+        outcomes.extend(await self._apply_batch(readable, handler, before_batch))
         self._settled.difference_update(positions)
         return outcomes
 
-    async def _apply_batch(self, batch: Sequence[Decoded], handler: Handler) -> list[tuple[str, str]]:
+    async def _apply_batch(
+        self, batch: Sequence[Decoded], handler: Handler, before_batch: BatchPreparer | None = None
+    ) -> list[tuple[str, str]]:
         if not batch:
             return []
         arrivals = [Arrival(each.attributes.id, each.attributes.type, each.digest) for each in batch]
         try:
             async with self.session_factory.begin() as session:
                 deliveries = await record_deliveries(self.inbox, session, arrivals)
+                if before_batch is not None:
+                    firsts = [
+                        each.event
+                        for each, delivery in zip(batch, deliveries, strict=True)
+                        if delivery is Delivery.FIRST
+                    ]
+                    await before_batch(session, firsts)
                 for each, delivery in zip(batch, deliveries, strict=True):
                     if delivery is Delivery.FIRST:
                         with self._message_span(each):

@@ -23,6 +23,10 @@ class IntakeSettings(ServiceSettings):
         description="The largest JSON body the HTTP API reads (413 beyond it, refused before it is read); "
         "a submission is a few kilobytes",
     )
+    submission_batch_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="The largest body of a batch of submissions (POST /api/v1/submissions/batch, up to 500 of them)",
+    )
     intake_api_keys: dict[str, str] = Field(
         default={},
         description="CME_INTAKE_API_KEYS: API keys of upstream systems, mapped to the client's name. "

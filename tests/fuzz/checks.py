@@ -28,9 +28,14 @@ async def assert_nothing_half_stored(rows: asyncpg.Connection, response: httpx.R
     submission_id = body.get("submission_id") if isinstance(body, dict) else None
     if not isinstance(submission_id, str):
         return
+    accepted = response.status_code in (200, 202) and body.get("status") == "accepted"
+    await assert_stored_as(rows, submission_id, accepted=accepted)
+
+
+async def assert_stored_as(rows: asyncpg.Connection, submission_id: str, *, accepted: bool) -> None:
     status = await rows.fetchval("SELECT status FROM submissions WHERE submission_id = $1", submission_id)
     referrals = await rows.fetchval("SELECT count(*) FROM referrals WHERE submission_id = $1", submission_id)
-    if response.status_code in (200, 202) and body.get("status") == "accepted":
+    if accepted:
         assert status == "accepted"
         assert referrals == 1
     else:

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from contracts.base import Event
 from contracts.events.intake_v1 import LeaverSubmitted
-from tests.fuzz.checks import assert_not_a_server_error, assert_nothing_half_stored, assert_problems_named
+from tests.fuzz.checks import (
+    assert_not_a_server_error,
+    assert_nothing_half_stored,
+    assert_problems_named,
+    assert_stored_as,
+)
 from tests.fuzz.conftest import FUZZ, MAX_BODY_BYTES
 from tests.fuzz.strategies import JSON_TYPES, RAW_BODIES, from_schema, latest_schema, mutated, with_fresh_id
 from tests.support.submissions import leaver
@@ -49,6 +54,32 @@ async def test_no_submission_gets_a_server_error_or_is_half_stored(
     assert_not_a_server_error(response, payload)
     assert_problems_named(response)
     await assert_nothing_half_stored(intake_rows, response)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_no_batch_gets_a_server_error_and_each_entry_gets_its_own_outcome(
+    data: st.DataObject, intake_client: httpx.AsyncClient, intake_rows: asyncpg.Connection
+) -> None:
+    forms = data.draw(st.lists(st.sampled_from(JSON_TYPES), min_size=1, max_size=4), label="forms")
+    entries = [with_fresh_id(data.draw(_payloads(model), label="entry")) for model in forms]
+    body = json.dumps({"submissions": entries}).encode()
+    response = await intake_client.post(
+        "/api/v1/submissions/batch", content=body, headers={"Content-Type": "application/json"}
+    )
+    event(f"HTTP {response.status_code}")
+    assert_not_a_server_error(response, entries)
+    assert_problems_named(response)
+    if response.status_code != 200:
+        return
+    results = response.json()["results"]
+    assert [result["index"] for result in results] == list(range(len(entries)))
+    for result in results:
+        if result["status"] == "rejected":
+            assert result["problems"], result
+            assert all(problem["field"] and problem["message"] for problem in result["problems"]), result
+        if isinstance(result["submission_id"], str):
+            await assert_stored_as(intake_rows, result["submission_id"], accepted=result["status"] == "accepted")
 
 
 @given(body=RAW_BODIES, content_type=st.sampled_from(["application/json", "text/plain", "", "application/x+json"]))

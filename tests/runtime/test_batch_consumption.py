@@ -10,6 +10,7 @@ poll returns them together as one batch.
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -50,14 +51,16 @@ def message(subject: str | None = None) -> Message:
 
 @asynccontextmanager
 async def batch_consumer(
-    settings: ServiceSettings, accepts: Sequence[type[Event]], handler: Handler
+    settings: ServiceSettings, accepts: Sequence[type[Event]], handler: Handler, before_batch: Any = None
 ) -> AsyncIterator[Consumers]:
     engine = create_engine(settings)
     broker = KafkaBroker(settings.kafka_bootstrap_servers)
     consumers = Consumers(
         settings, broker, create_session_factory(engine), Inbox(inbox_table(MetaData()), settings.consumer_group)
     )
-    consumers.subscribe(topics.REVIEW_DECIDED, accepts, handler, batch=True, max_records=100)
+    consumers.subscribe(
+        topics.REVIEW_DECIDED, accepts, handler, batch=True, max_records=100, before_batch=before_batch
+    )
     await broker.start()
     try:
         yield consumers
@@ -161,6 +164,46 @@ async def test_a_batch_is_one_transaction_and_recognises_duplicates_and_conflict
     # The second batch's three events were applied in one transaction.
     by_id = dict(rows)
     assert by_id[first.id] == by_id[second.id] == by_id[last.id] != by_id[earlier.id]
+
+
+async def test_before_batch_sees_the_batchs_first_deliveries_in_its_transaction_before_the_first_handler(
+    migrated: Infrastructure,
+) -> None:
+    configure_logging("test")
+    bootstrap = migrated.kafka_bootstrap_servers
+    settings = consumer_settings(migrated.service_database_url("review"), bootstrap, processing_attempts=5)
+    await create_topics(bootstrap, settings.topic_prefix)
+    topic = settings.topic(topics.REVIEW_DECIDED)
+    key = f"key-{uuid4().hex}".encode()
+    earlier, earlier_bytes, earlier_headers = message()
+    first, first_bytes, first_headers = message()
+    second, second_bytes, second_headers = message()
+    calls: list[str] = []
+    prepared: list[tuple[list[str], int, int]] = []
+
+    async def before_batch(session: AsyncSession, events: Sequence[ReviewDecided]) -> None:
+        txid = int((await session.execute(text("SELECT txid_current()"))).scalar_one())
+        prepared.append(([str(event.review_id) for event in events], txid, len(calls)))
+
+    async with applied_table(settings) as (table, engine):
+        await publish(bootstrap, topic, key, [(earlier_bytes, earlier_headers)])
+        async with batch_consumer(settings, [ReviewDecided], applying(table, calls)):
+            await eventually(lambda: asyncio.sleep(0, earlier.id in calls), what="the earlier batch processed")
+        await publish(
+            bootstrap,
+            topic,
+            key,
+            [(first_bytes, first_headers), (earlier_bytes, earlier_headers), (second_bytes, second_headers)],
+        )
+        async with batch_consumer(settings, [ReviewDecided], applying(table, calls), before_batch):
+            await eventually(lambda: asyncio.sleep(0, second.id in calls), what="the batch processed")
+        rows = dict(await applied_rows(engine, table))
+
+    review_ids = [str(ReviewDecided.model_validate_json(value).review_id) for value in (first_bytes, second_bytes)]
+    # Once, with the two first deliveries (not the earlier batch's event again), before either was handled, in
+    # the transaction that applied them.
+    assert prepared == [(review_ids, rows[first.id], 1)]
+    assert rows[first.id] == rows[second.id]
 
 
 async def test_a_poison_message_in_the_middle_of_a_batch_is_dead_lettered_and_the_others_processed_once(

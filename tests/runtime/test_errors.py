@@ -3,6 +3,7 @@
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import exc as sqlalchemy_errors
 
 from cme_runtime.errors import HideUnexpectedErrors
 from cme_runtime.logging import configure_logging
@@ -32,4 +33,26 @@ async def test_an_unexpected_error_is_a_plain_500_logged_by_kind_only(capsys: py
     logged = capsys.readouterr()
     assert "ValueError" in logged.out
     assert response.json()["error_id"] in logged.out
+    assert SECRET not in logged.out + logged.err
+
+
+async def test_an_outage_is_a_503_saying_to_send_again_not_a_500(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("test")
+    app = FastAPI()
+    app.add_middleware(HideUnexpectedErrors)
+
+    @app.post("/submit")
+    async def submit() -> None:
+        # What SQLAlchemy raises when every pooled connection is busy for longer than the pool's timeout.
+        raise sqlalchemy_errors.TimeoutError(f"QueuePool limit reached while storing {SECRET}")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        response = await client.post("/submit")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "send it again" in response.json()["detail"]
+    assert SECRET not in response.text
+    logged = capsys.readouterr()
+    assert "transient: TimeoutError" in logged.out
     assert SECRET not in logged.out + logged.err

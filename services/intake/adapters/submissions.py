@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, or_, select, text
+from sqlalchemy import BindParameter, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from cme_runtime.db import Transaction
 from contracts.events.intake_v1 import Problem
 from contracts.events.referral_v1 import ReferralKind
+from services.intake.adapters.locks import LockKind, lock_keys
 from services.intake.adapters.tables import ctf_files, merges, referrals, submissions
 from services.intake.domain.enquiries import ReferralSummary
 
@@ -77,6 +78,11 @@ class SubmissionStore(abc.ABC):
     async def lock_and_get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
         """Wait until no other transaction is handling `submission_id`, then the submission as stored, if any.
         The lock is held until the transaction ends."""
+
+    @abc.abstractmethod
+    async def lock(self, session: Transaction, submission_ids: Sequence[str]) -> None:
+        """Take `lock_and_get`'s lock on every one of `submission_ids` at once, in one order, so a batch of
+        submissions never waits in a cycle with another batch or a single submission."""
 
     @abc.abstractmethod
     async def get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
@@ -144,7 +150,7 @@ def _submission(row: Any) -> SubmissionRecord:
     )
 
 
-def _merged_into(child_id: UUID) -> Any:
+def _merged_into(child_id: Any) -> Any:
     """The children merged into `child_id` (merges not undone): their referrals are the survivor's."""
     reversal = merges.alias("reversal")
     return select(merges.c.merged_child_id).where(
@@ -154,10 +160,28 @@ def _merged_into(child_id: UUID) -> Any:
     )
 
 
+def _known_to_cme_work_statement() -> Any:
+    """Whether a child (or a child merged into it) has a referral other than a bulk feed's. Built once, for a CTF
+    file asks it of every pupil: making the statement's aliases cost more than running it."""
+    child_id: BindParameter[UUID] = bindparam("child_id")
+    return select(
+        exists().where(
+            referrals.c.kind != ReferralKind.CTF_BULK.value,
+            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(_merged_into(child_id))),
+        )
+    )
+
+
+_KNOWN_TO_CME_WORK = _known_to_cme_work_statement()
+
+
 class SqlAlchemySubmissionStore(SubmissionStore):
     async def lock_and_get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": submission_id})
+        await lock_keys(session, LockKind.SUBMISSION, [submission_id])
         return await self.get(session, submission_id)
+
+    async def lock(self, session: Transaction, submission_ids: Sequence[str]) -> None:
+        await lock_keys(session, LockKind.SUBMISSION, submission_ids)
 
     async def get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
         row = (
@@ -197,11 +221,7 @@ class SqlAlchemySubmissionStore(SubmissionStore):
         return str(decision) if decision is not None else None
 
     async def known_to_cme_work(self, session: Transaction, child_id: UUID) -> bool:
-        known = exists().where(
-            referrals.c.kind != ReferralKind.CTF_BULK.value,
-            or_(referrals.c.child_id == child_id, referrals.c.child_id.in_(_merged_into(child_id))),
-        )
-        return bool((await session.execute(select(known))).scalar())
+        return bool((await session.execute(_KNOWN_TO_CME_WORK, {"child_id": child_id})).scalar())
 
     async def referral_history(self, session: Transaction, child_id: UUID) -> list[ReferralSummary]:
         rows = await session.execute(

@@ -3,6 +3,7 @@
 Also the internal endpoints for identity: the match-review queue, and merges with their reversal.
 """
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -10,9 +11,11 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, R
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from cme_runtime.failures import sqlstate
 from cme_runtime.service import ServiceRuntime
 from contracts.events.common_v1 import has_control_characters
 from contracts.events.intake_v1 import SUBMISSION_TYPES, CtfFileSubmitted, Problem, Submission
@@ -20,12 +23,25 @@ from services.intake.adapters.register import ChildRegister, MatchReview, Merge,
 from services.intake.entrypoints.auth import API_KEY_HEADER, ApiKeys
 from services.intake.entrypoints.document_paths import is_document_upload
 from services.intake.entrypoints.limits import BodyTooLarge, SubmissionBodyGuard, rejection
-from services.intake.service_layer.submissions import CtfOutcome, IntakeService, Outcome
+from services.intake.service_layer.submissions import CtfOutcome, IntakeService, Outcome, UnreadableSubmission
 from services.intake.settings import IntakeSettings
 
 SUBMISSIONS_PREFIX = "/api/v1/submissions"
 CTF_PATH = f"{SUBMISSIONS_PREFIX}/ctf"
+BATCH_PATH = f"{SUBMISSIONS_PREFIX}/batch"
 DEFAULT_SUBMISSION_MAX_BYTES = 1024 * 1024
+DEFAULT_BATCH_MAX_BYTES = 8 * 1024 * 1024
+# A batch is one transaction: big enough that the commit is a small share of each submission's cost, small
+# enough that its locks on children are held for well under a second.
+MAX_BATCH_SUBMISSIONS = 500
+# Submission forms by name, as an entry of a batch names its own; a CTF file is XML and goes on its own.
+_FORMS: dict[str, type[Submission]] = {
+    str(model.model_fields["submission_type"].default): model
+    for model in SUBMISSION_TYPES
+    if model is not CtfFileSubmitted
+}
+# PostgreSQL's deadlock and serialization failure: another transaction won a race; the whole batch is tried again.
+_LOST_A_RACE = frozenset({"40P01", "40001"})
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
 
 # Schema failures are turned into the same problem list as rule failures, worded for a school administrator.
@@ -113,6 +129,34 @@ class CtfAccepted(BaseModel):
     duplicate: bool = False
 
 
+class SubmissionBatch(BaseModel):
+    submissions: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_SUBMISSIONS,
+        description=(
+            "Up to 500 submissions, each a JSON object in the form its own `submission_type` names, exactly as it "
+            "would be posted alone to `/api/v1/submissions/{submission_type}` (any form but a CTF file)."
+        ),
+    )
+
+
+class BatchResult(BaseModel):
+    index: int = Field(description="The submission's 0-based position in the batch")
+    status: Literal["accepted", "rejected"]
+    submission_id: str | None
+    referral_id: str | None = None
+    child_id: str | None = None
+    identity_decision: str | None = None
+    duplicate: bool = Field(default=False, description="Already received (in an earlier request or this one)")
+    problems: list[Problem] = Field(default=[], description="Every problem with a rejected submission")
+
+
+class BatchAccepted(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchResult] = Field(description="One per submission, in the order they were sent")
+
+
 class ReviewAlternativeOut(BaseModel):
     child_id: UUID
     score: float
@@ -164,8 +208,13 @@ class MergeOut(BaseModel):
 
 
 def schema_problems(error: RequestValidationError) -> list[Problem]:
+    return problems_from(error.errors())
+
+
+def problems_from(errors: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Pydantic's validation errors as problems a school administrator can act on."""
     problems = []
-    for item in error.errors():
+    for item in errors:
         location = [str(part) for part in item.get("loc", ()) if part != "body"]
         field = ".".join(location) or "submission"
         readable = field.replace("_", " ").replace(".", " ")
@@ -224,6 +273,55 @@ def ctf_response(outcome: CtfOutcome) -> JSONResponse:
     return JSONResponse(payload.model_dump(), status_code=200 if outcome.duplicate else 202)
 
 
+def batch_result(index: int, outcome: Outcome) -> BatchResult:
+    return BatchResult(
+        index=index,
+        status="accepted" if outcome.accepted else "rejected",
+        submission_id=outcome.submission_id,
+        referral_id=str(outcome.referral_id) if outcome.referral_id else None,
+        child_id=str(outcome.child_id) if outcome.child_id else None,
+        identity_decision=outcome.identity_decision,
+        duplicate=outcome.duplicate,
+        problems=list(outcome.problems),
+    )
+
+
+def batch_entry(entry: dict[str, Any]) -> Submission | UnreadableSubmission:
+    """An entry of a batch as its form's contract, or as what could be read of it and every problem with it."""
+    submission_id = _submission_field(entry, "submission_id")
+    form = entry.get("submission_type")
+    model = _FORMS.get(form) if isinstance(form, str) else None
+    if model is None:
+        message = (
+            "Send a CTF file on its own, to /api/v1/submissions/ctf"
+            if form == "ctf"
+            else f"Select a valid option for submission type: one of {', '.join(sorted(_FORMS))}"
+        )
+        return UnreadableSubmission((Problem(field="submission_type", message=message),), submission_id)
+    try:
+        return model.model_validate(entry)
+    except ValidationError as error:
+        return UnreadableSubmission(
+            tuple(problems_from(error.errors())),
+            submission_id,
+            str(form),
+            school_id=_school_field(entry) if form in {"joiner", "leaver"} else None,
+        )
+
+
+def _batch_envelope_problems(error: RequestValidationError) -> list[Problem]:
+    """What is wrong with a batch as a whole (not its entries, which are answered one by one)."""
+    worded = {
+        "too_long": Problem(field="submissions", message=f"Send at most {MAX_BATCH_SUBMISSIONS} submissions a batch"),
+        "too_short": Problem(field="submissions", message="Send at least one submission"),
+        "json_invalid": Problem(field="submissions", message="Send the batch as valid JSON"),
+    }
+    return [
+        worded.get(str(item.get("type")), problem)
+        for problem, item in zip(schema_problems(error), error.errors(), strict=True)
+    ]
+
+
 async def read_limited(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is found to exceed `limit` bytes (before reading the rest)."""
     declared = request.headers.get("content-length", "")
@@ -240,6 +338,55 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
 def _max_body_bytes(runtime: ServiceRuntime) -> int:
     settings = runtime.settings
     return settings.submission_max_bytes if isinstance(settings, IntakeSettings) else DEFAULT_SUBMISSION_MAX_BYTES
+
+
+def _max_batch_bytes(runtime: ServiceRuntime) -> int:
+    settings = runtime.settings
+    return settings.submission_batch_max_bytes if isinstance(settings, IntakeSettings) else DEFAULT_BATCH_MAX_BYTES
+
+
+def _lost_a_race(error: BaseException) -> bool:
+    return sqlstate(error) in _LOST_A_RACE
+
+
+def _batch_route(router: APIRouter, runtime: ServiceRuntime, service: IntakeService, client: Any) -> None:
+    @router.post(
+        "/submissions/batch",
+        status_code=200,
+        response_model=BatchAccepted,
+        responses={
+            401: {"description": "No valid API key (only when API keys are configured)"},
+            413: {"model": Rejected, "description": "The body is over CME_SUBMISSION_BATCH_MAX_BYTES"},
+            415: {"model": Rejected, "description": "The body is not sent as application/json"},
+            422: {"model": Rejected, "description": "Not a list of 1 to 500 submissions; nothing was stored"},
+            503: {"description": "The database is briefly unavailable or busy; nothing was stored: send it again"},
+        },
+        summary="Submit many returns and referrals at once",
+        description=(
+            "For a school MIS or a social care system sending a day's returns: each submission gets the outcome it "
+            "would get if posted alone (accepted, a duplicate of one already received, or rejected with every "
+            "problem), in `results`, in the order sent; a rejected one does not stop the others. The batch is "
+            "stored in one transaction: all of it, or none (on an outage, a 503: send it again). Sending the same "
+            "batch again is always safe: each submission id keeps its first outcome."
+        ),
+        tags=["submissions"],
+    )
+    async def submit_batch(
+        batch: SubmissionBatch, client_name: Annotated[str | None, Depends(client)]
+    ) -> BatchAccepted:
+        entries = [batch_entry(entry) for entry in batch.submissions]
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_lost_a_race),
+            stop=stop_after_attempt(3),
+            wait=wait_exponential_jitter(initial=0.05, max=1),
+            reraise=True,
+        ):
+            with attempt:
+                async with runtime.session_factory.begin() as session:
+                    outcomes = await service.submit_batch(session, entries, channel="http", client=client_name)
+        results = [batch_result(index, outcome) for index, outcome in enumerate(outcomes)]
+        accepted = sum(result.status == "accepted" for result in results)
+        return BatchAccepted(accepted=accepted, rejected=len(results) - accepted, results=results)
 
 
 def _size(limit: int) -> str:
@@ -293,6 +440,7 @@ def add_routes(
 ) -> None:
     submitter = submitter_keys.dependency()
     router = APIRouter(prefix="/api/v1")
+    _batch_route(router, runtime, service, submitter)
     for model in SUBMISSION_TYPES:
         if model is not CtfFileSubmitted:
             _submission_route(router, runtime, service, model, submitter)
@@ -351,14 +499,19 @@ def add_routes(
             ctf_outcome = await service.submit_ctf(session, file_id, content, channel="http", client=client_name)
         return ctf_response(ctf_outcome)
 
-    # Documents are multipart, with their own (larger) limit enforced as they are read: documents_api.
-    def limited(path: str) -> bool:
-        return path.startswith("/api/") and path != CTF_PATH and not is_document_upload(path)
+    # Documents are multipart, with their own (larger) limit enforced as they are read: documents_api. So is the
+    # CTF file, by its route.
+    submission_limit, batch_limit = _max_body_bytes(runtime), _max_batch_bytes(runtime)
+
+    def limit_for(path: str) -> int | None:
+        if not path.startswith("/api/") or path == CTF_PATH or is_document_upload(path):
+            return None
+        return batch_limit if path == BATCH_PATH else submission_limit
 
     def json_only(path: str) -> bool:
         return path.startswith(f"{SUBMISSIONS_PREFIX}/") and path != CTF_PATH and not is_document_upload(path)
 
-    app.add_middleware(SubmissionBodyGuard, max_bytes=_max_body_bytes(runtime), limited=limited, json_only=json_only)
+    app.add_middleware(SubmissionBodyGuard, limit_for=limit_for, json_only=json_only)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> Response:
@@ -371,13 +524,27 @@ def add_routes(
         if error.status_code != 400 or not request.url.path.startswith(f"{SUBMISSIONS_PREFIX}/"):
             return await http_exception_handler(request, error)
         problem = Problem(field="submission", message=_SCHEMA_MESSAGES["unreadable_body"])
+        if request.url.path == BATCH_PATH:
+            return _unreadable_batch(request, [problem])
         return await _record_unreadable(request, [problem], None)
 
     @app.exception_handler(RequestValidationError)
     async def unreadable_submission(request: Request, error: RequestValidationError) -> Response:
         if not request.url.path.startswith(SUBMISSIONS_PREFIX):
             return await request_validation_exception_handler(request, error)
+        if request.url.path == BATCH_PATH:
+            return _unreadable_batch(request, _batch_envelope_problems(error))
         return await _record_unreadable(request, schema_problems(error), error.body)
+
+    def _unreadable_batch(request: Request, problems: list[Problem]) -> Response:
+        """A body that is not a batch at all: nothing is recorded, since no submission in it can be told apart."""
+        try:
+            submitter_keys.client_for(request.headers.get(API_KEY_HEADER))
+        except HTTPException as unauthorised:
+            return JSONResponse(
+                {"detail": unauthorised.detail}, status_code=unauthorised.status_code, headers=unauthorised.headers
+            )
+        return rejected_response(None, problems)
 
     async def _record_unreadable(request: Request, problems: list[Problem], body: Any) -> Response:
         # The body is parsed before the key is checked; an unknown caller must not get a rejection recorded.

@@ -17,4 +17,5 @@ def subscribe(consumers: Consumers, service: IntakeService) -> None:
         # because a batch holds its children's identity locks until it commits (an HTTP submission may wait).
         batch=True,
         max_records=50,
+        before_batch=service.lock_for,
     )

@@ -51,35 +51,35 @@ def rejection(status_code: int, message: str) -> JSONResponse:
 
 
 class SubmissionBodyGuard:
-    """Refuses oversized bodies on every route `limited(path)` says yes to, and non-JSON bodies on the routes
-    `json_only(path)` says yes to, before the route reads them."""
+    """Refuses bodies over `limit_for(path)` bytes (None: that route enforces its own limit), and non-JSON bodies
+    on the routes `json_only(path)` says yes to, before the route reads them."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        max_bytes: int,
-        limited: Callable[[str], bool],
+        limit_for: Callable[[str], int | None],
         json_only: Callable[[str], bool],
     ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.limited = limited
+        self.limit_for = limit_for
         self.json_only = json_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or scope.get("method") not in {"POST", "PUT", "PATCH"} or not self.limited(path):
+        limit = self.limit_for(path)
+        if scope["type"] != "http" or scope.get("method") not in {"POST", "PUT", "PATCH"} or limit is None:
             await self.app(scope, receive, send)
             return
+        max_bytes = limit
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
         if self.json_only(path) and not is_json(headers.get(b"content-type", b"").decode("latin-1")):
             message = "Send the submission as JSON, with the header Content-Type: application/json"
             await rejection(415, message)(scope, receive, send)
             return
         declared = headers.get(b"content-length", b"").decode("latin-1")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await rejection(413, too_large_message(self.max_bytes))(scope, receive, send)
+        if declared.isdigit() and int(declared) > max_bytes:
+            await rejection(413, too_large_message(max_bytes))(scope, receive, send)
             return
 
         received = 0
@@ -90,8 +90,8 @@ class SubmissionBodyGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -20,11 +20,12 @@ from cme_runtime.logging import get_logger
 from cme_runtime.outbox import EventOutbox
 from cme_runtime.redact import digest
 from contracts.envelope import CloudEventAttributes
+from contracts.events.common_v1 import Child
 from contracts.events.intake_v1 import CtfFileSubmitted, Problem, SchoolReturn, Submission, SubmissionRejected
 from contracts.events.referral_v1 import ReferralReceived
 from services.intake.adapters.register import Register, RegisterResolution
 from services.intake.adapters.submissions import CtfFileRecord, ReferralRecord, SubmissionRecord, SubmissionStore
-from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, parse_ctf
+from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, CtfPupil, parse_ctf
 from services.intake.service_layer.documents import DocumentService
 from services.intake.service_layer.normalisation import (
     ctf_child,
@@ -79,6 +80,17 @@ class CtfOutcome:
     pupil_problems: tuple[CtfPupilProblem, ...] = ()
     problems: tuple[Problem, ...] = ()
     duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class UnreadableSubmission:
+    """An entry of a batch that broke its contract: rejected with its problems, as it would be if posted alone.
+    `submission_id`, `submission_type` and `school_id` are what could be read of it."""
+
+    problems: tuple[Problem, ...]
+    submission_id: str | None = None
+    submission_type: str | None = None
+    school_id: str | None = None
 
 
 def pupil_submission_id(file_submission_id: str, index: int) -> str:
@@ -139,7 +151,12 @@ class IntakeService:
         ]
         if problems:
             return await self.reject(
-                session, problems, submission.submission_id, submission_type_of(submission), channel, client=client,
+                session,
+                problems,
+                submission.submission_id,
+                submission_type_of(submission),
+                channel,
+                client=client,
                 school_id=_school_id_of(submission),
             )
         referral_id = uuid4()
@@ -195,6 +212,47 @@ class IntakeService:
             resolution.child_id,
             identity_decision=resolution.decision,
         )
+
+    async def submit_batch(
+        self,
+        session: Transaction,
+        entries: Sequence[Submission | UnreadableSubmission],
+        channel: str,
+        client: str | None = None,
+    ) -> list[Outcome]:
+        """Many submissions in one transaction (one commit instead of one each), each given the outcome it would
+        have if submitted alone, in order: a later entry sees what an earlier one did (the same id twice is a
+        duplicate; a second return about a child finds the child the first added).
+
+        Every lock the entries will need is taken first, in one order, so that concurrent batches, and single
+        submissions, never wait for each other in a cycle."""
+        await self.lock_for(session, entries)
+        outcomes: list[Outcome] = []
+        for entry in entries:
+            if isinstance(entry, UnreadableSubmission):
+                outcome = await self.reject(
+                    session,
+                    entry.problems,
+                    entry.submission_id,
+                    entry.submission_type,
+                    channel,
+                    client=client,
+                    school_id=entry.school_id,
+                )
+            else:
+                outcome = await self.submit(session, entry, channel, client)
+            outcomes.append(outcome)
+        return outcomes
+
+    async def lock_for(self, session: Transaction, entries: Sequence[object]) -> None:
+        """Take, at once and in one order, every lock that submitting the submissions among `entries` one after
+        another will take (their ids, then their children's identity keys), so that a transaction handling many
+        never waits in a cycle with another. CTF files lock their own pupils (`submit_ctf`)."""
+        readable = [
+            entry for entry in entries if isinstance(entry, Submission) and not isinstance(entry, CtfFileSubmitted)
+        ]
+        await self.submissions.lock(session, [submission.submission_id for submission in readable])
+        await self.register.lock(session, [submission_person(submission) for submission in readable])
 
     async def _record_referral(
         self, session: Transaction, referral: ReferralReceived, resolution: RegisterResolution
@@ -427,11 +485,17 @@ class IntakeService:
                 part_of=submission_id,
             )
 
+        children: list[tuple[int, CtfPupil, Child]] = []
         for index, pupil in zip(readable_indexes, parsed.pupils, strict=True):
             child, child_problems = ctf_child(pupil)
             if child is None:
                 problems += [CtfPupilProblem(index, None, problem.field, problem.message) for problem in child_problems]
-                continue
+            else:
+                children.append((index, pupil, child))
+        # Every pupil's identity locks at once, in one order: a file resolves thousands of children in one
+        # transaction, and taking their locks one pupil at a time could wait in a cycle with another file.
+        await self.register.lock(session, [person_record(child) for _, _, child in children])
+        for index, pupil, child in children:
             pupil_id = pupil_submission_id(submission_id, index)
             resolution = await self.register.resolve(
                 session, person_record(child), submission_id=pupil_id, referral_id=None

@@ -26,6 +26,9 @@ class FakeSubmissionStore(SubmissionStore):
         self.locked.append(submission_id)
         return await self.get(session, submission_id)
 
+    async def lock(self, session: Transaction, submission_ids: Sequence[str]) -> None:
+        self.locked.extend(sorted(set(submission_ids)))
+
     async def get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
         return self.submissions.get(submission_id)
 
@@ -84,10 +87,14 @@ class FakeRegister(Register):
 
     children: dict[str, UUID] = field(default_factory=dict)
     resolved: list[Resolved] = field(default_factory=list)
+    locked: list[PersonRecord] = field(default_factory=list)
 
     async def look_up(self, session: Transaction, record: PersonRecord) -> UUID | None:
         upn = normalise(record).upn
         return self.children.get(upn) if upn is not None else None
+
+    async def lock(self, session: Transaction, records: Sequence[PersonRecord]) -> None:
+        self.locked.extend(records)
 
     async def resolve(
         self, session: Transaction, record: PersonRecord, *, submission_id: str, referral_id: UUID | None

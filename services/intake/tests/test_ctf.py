@@ -130,6 +130,14 @@ def test_the_generator_is_deterministic_and_seeded() -> None:
     assert make_ctf.build_ctf(5, seed=7) != make_ctf.build_ctf(5, seed=8)
 
 
+def test_a_generated_file_of_thousands_of_pupils_gives_each_a_valid_upn_of_its_own() -> None:
+    # A UPN's serial has three digits: the first bench file of 10,000 pupils had 9,001 unreadable ones.
+    result = parse_ctf(make_ctf.build_ctf(2_500))
+
+    assert (len(result.pupils), result.problems) == (2_500, [])
+    assert len({pupil.upn for pupil in result.pupils}) == 2_500
+
+
 def test_the_small_file_reads_header_and_pupils() -> None:
     result = parse_ctf((FIXTURES / "ctf_3_valid.xml").read_bytes())
 

@@ -18,8 +18,9 @@ from contracts.events.referral_v1 import ReferralKind, ReferralReceived
 from services.intake.app import PUBLISHES
 from services.intake.domain.schools import load_establishments_csv
 from services.intake.entrypoints import kafka
+from services.intake.service_layer.normalisation import submission_person
 from services.intake.service_layer.submission_rules import Clock, SubmissionRules
-from services.intake.service_layer.submissions import CtfPupilProblem, IntakeService
+from services.intake.service_layer.submissions import CtfPupilProblem, IntakeService, UnreadableSubmission
 from services.intake.tests import submissions
 from services.intake.tests.fakes import FakeRegister, FakeSubmissionStore
 from services.intake.tests.submissions import NOW, child
@@ -372,3 +373,72 @@ async def test_the_kafka_handler_routes_a_ctf_file_and_a_plain_submission(intake
         "unit-leaver-1": "kafka",
     }
     assert [event.submission_id for event in intake.outbox.of_type(ReferralReceived)] == ["unit-leaver-1"]
+
+
+async def test_a_batch_gives_each_entry_the_outcome_it_would_have_alone_in_order(intake: Intake) -> None:
+    first = submissions.leaver(submission_id="unit-batch-a")
+    unreadable = UnreadableSubmission(
+        (Problem(field="child.date_of_birth", message="Enter child date of birth"),), "unit-batch-b", "leaver"
+    )
+    same_child = submissions.absence(submission_id="unit-batch-c")
+
+    outcomes = await intake.service.submit_batch(
+        TRANSACTION, [first, unreadable, same_child, first], channel="http", client="school-mis"
+    )
+
+    assert [(each.submission_id, each.accepted, each.duplicate) for each in outcomes] == [
+        ("unit-batch-a", True, False),
+        ("unit-batch-b", False, False),
+        ("unit-batch-c", True, False),
+        ("unit-batch-a", True, True),
+    ]
+    assert outcomes[1].problems == unreadable.problems
+    # The second return finds the child the first one added, within the same batch.
+    assert outcomes[2].child_id == outcomes[0].child_id
+    assert outcomes[2].identity_decision == "matched_existing"
+    assert outcomes[3].referral_id == outcomes[0].referral_id
+    assert [type(each.event) for each in intake.outbox.published] == [
+        ReferralReceived,
+        SubmissionRejected,
+        ReferralReceived,
+    ]
+    assert {id_: record.status for id_, record in intake.store.submissions.items()} == {
+        "unit-batch-a": "accepted",
+        "unit-batch-b": "rejected",
+        "unit-batch-c": "accepted",
+    }
+    assert {record.client for record in intake.store.submissions.values()} == {"school-mis"}
+
+
+async def test_a_batch_takes_every_lock_its_entries_need_before_the_first_entry(intake: Intake) -> None:
+    later, earlier = submissions.leaver(submission_id="unit-batch-z"), submissions.absence(submission_id="unit-batch-m")
+    unreadable = UnreadableSubmission((Problem(field="submission_type", message="Select"),), "unit-batch-x")
+
+    await intake.service.submit_batch(TRANSACTION, [later, unreadable, earlier], channel="http")
+
+    # Both ids at once and sorted, before each entry's own lock as it is submitted.
+    assert intake.store.locked == ["unit-batch-m", "unit-batch-z", "unit-batch-z", "unit-batch-m"]
+    assert intake.register.locked == [submission_person(later), submission_person(earlier)]
+
+
+async def test_the_kafka_batch_locks_the_submissions_it_is_given_and_skips_ctf_files(intake: Intake) -> None:
+    consumers = CapturingConsumers()
+    kafka.subscribe(consumers, intake.service)
+    ctf = CtfFileSubmitted.model_validate(
+        {"submission_id": "unit-ctf-1", "submitted_at": NOW.isoformat(), "content": build_ctf(1).decode()}
+    )
+
+    await consumers.options["submissions"]["before_batch"](TRANSACTION, [ctf, submissions.leaver()])
+
+    assert intake.store.locked == ["unit-leaver-1"]
+    assert intake.register.locked == [submission_person(submissions.leaver())]
+
+
+async def test_a_ctf_file_locks_every_readable_pupil_before_resolving_the_first(intake: Intake) -> None:
+    await intake.service.submit_ctf(TRANSACTION, "unit-ctf-1", build_ctf(3, malformed_at=1), "http")
+
+    # Pupil 1 is unreadable: the two others are locked at once, then resolved.
+    assert [record.given_name for record in intake.register.locked] == [
+        each.record.given_name for each in intake.register.resolved
+    ]
+    assert len(intake.register.locked) == 2
