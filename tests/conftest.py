@@ -9,6 +9,7 @@ import pytest
 
 from cme_cli.bootstrap import migrate_all
 from tests.support.infrastructure import SERVICES, Infrastructure, infrastructure
+from tests.support.intake import intake_connection
 from tests.support.otlp import OtlpReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +26,13 @@ def infra() -> Iterator[Infrastructure]:
 def migrated(infra: Infrastructure) -> Infrastructure:
     migrate_all(infra.database_url)
     return infra
+
+
+@pytest.fixture
+async def intake_db(migrated: Infrastructure) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to intake's schema, to check what it stored."""
+    async with intake_connection(migrated) as connection:
+        yield connection
 
 
 @pytest.fixture(scope="session")

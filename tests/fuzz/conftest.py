@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from tests.support.infrastructure import Infrastructure
+from tests.support.intake import intake_connection
 
 EXAMPLES = int(os.environ.get("CME_FUZZ_EXAMPLES", "60"))
 # A small body limit here, so oversized bodies are cheap to make; the limit's logic does not depend on its size.
@@ -55,9 +56,5 @@ async def intake_client(migrated: Infrastructure) -> AsyncIterator[httpx.AsyncCl
 
 @pytest.fixture(scope="module")
 async def intake_rows(migrated: Infrastructure) -> AsyncIterator[asyncpg.Connection]:
-    dsn = migrated.service_database_url("intake").replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
-    try:
+    async with intake_connection(migrated) as connection:
         yield connection
-    finally:
-        await connection.close()

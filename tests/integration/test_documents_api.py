@@ -9,8 +9,7 @@ as a MinIO or AWS endpoint would be. Kafka is not needed: nothing here starts th
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -29,10 +28,9 @@ from services.intake.adapters.documents import (
     SqlDocumentCatalogue,
     StoredDocument,
 )
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
 from tests.support.documents import docx_bytes, exe_bytes, image_bytes, pdf_bytes, plain_zip_bytes
 from tests.support.infrastructure import Infrastructure
+from tests.support.intake import intake_client as intake
 from tests.support.submissions import leaver
 
 pytestmark = pytest.mark.integration
@@ -62,25 +60,6 @@ def _bucket(endpoint: str) -> str:
     return name
 
 
-@asynccontextmanager
-async def intake(migrated: Infrastructure, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(IntakeSettings(DATABASE_URL=migrated.database_url, **settings))
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-    finally:
-        await app.state.runtime.engine.dispose()
-
-
-@pytest.fixture
-async def intake_db(migrated: Infrastructure) -> AsyncIterator[asyncpg.Connection]:
-    dsn = migrated.service_database_url("intake").replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 def _upload(kind: str, name: str, content: bytes, content_type: str = "application/pdf") -> dict[str, Any]:

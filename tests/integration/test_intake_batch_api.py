@@ -4,18 +4,14 @@ same children, sent at once in opposite orders, never deadlock."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
-import httpx
 import pytest
 
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
 from tests.support.infrastructure import Infrastructure
+from tests.support.intake import intake_client as intake
 from tests.support.submissions import leaver
 
 pytestmark = pytest.mark.integration
@@ -24,26 +20,6 @@ BATCH = "/api/v1/submissions/batch"
 SCHOOL_KEY = "school-mis-key-for-tests"
 
 
-@asynccontextmanager
-async def intake(migrated: Infrastructure, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(IntakeSettings(DATABASE_URL=migrated.database_url, **settings))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://intake", timeout=60
-        ) as client:
-            yield client
-    finally:
-        await app.state.runtime.engine.dispose()
-
-
-@pytest.fixture
-async def intake_db(migrated: Infrastructure) -> AsyncIterator[asyncpg.Connection]:
-    dsn = migrated.service_database_url("intake").replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 def absence_about(return_: dict[str, Any]) -> dict[str, Any]:

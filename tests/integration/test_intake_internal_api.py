@@ -2,38 +2,23 @@
 referrals officers enter (through the same checks as the public API, recorded with who entered them), the form's
 drafts, and match reviews decided and undone. Kafka is not needed: the outbox is read from the database."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-import httpx
 import pytest
 
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
-from tests.integration.test_intake_api import intake_db, uncertain_review
+from tests.integration.test_intake_api import uncertain_review
 from tests.support.infrastructure import Infrastructure
+from tests.support.intake import intake_client as intake
 from tests.support.submissions import fictional_postcode, fictional_surname, leaver, valid_upn
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["intake_db"]  # the fixture, shared with the public API's tests
-
 TOKEN = f"internal-token-{uuid4().hex}"
 SERVICE = {"Authorization": f"Bearer {TOKEN}"}
 
-
-@asynccontextmanager
-async def intake(migrated: Infrastructure, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(IntakeSettings(DATABASE_URL=migrated.database_url, **settings))
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            yield client
-    finally:
-        await app.state.runtime.engine.dispose()
 
 
 def phone_referral(**changes: Any) -> dict[str, Any]:

@@ -5,8 +5,7 @@ outbox rows read back; Kafka is not needed (the relay is not running, so the row
 import json
 import random
 import string
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -15,9 +14,8 @@ import asyncpg
 import httpx
 import pytest
 
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
 from tests.support.infrastructure import Infrastructure
+from tests.support.intake import intake_client
 from tests.support.submissions import valid_upn
 
 pytestmark = pytest.mark.integration
@@ -26,24 +24,9 @@ _rng = random.Random()
 ADMIN = {"X-API-Key": "admin-key-for-merge-tests"}
 
 
-@asynccontextmanager
-async def intake(migrated: Infrastructure) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(IntakeSettings(DATABASE_URL=migrated.database_url, intake_admin_keys={ADMIN["X-API-Key"]: "cw"}))
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            yield client
-    finally:
-        await app.state.runtime.engine.dispose()
+def intake(migrated: Infrastructure) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return intake_client(migrated, intake_admin_keys={ADMIN["X-API-Key"]: "cw"})
 
-
-@pytest.fixture
-async def intake_db(migrated: Infrastructure) -> AsyncIterator[asyncpg.Connection]:
-    dsn = migrated.service_database_url("intake").replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 def surname() -> str:

@@ -109,6 +109,20 @@ async def publish(
         await publish_raw(bootstrap, topic, value, headers, key)
 
 
+async def review_decided_stream(
+    migrated: Infrastructure, processing_attempts: int = 5
+) -> tuple[str, ServiceSettings, str, bytes]:
+    """The broker, consumer settings with topics and a group of the test's own, its review-decided topic, and a
+    key of its own (one partition, so the messages keep their order)."""
+    configure_logging("test")
+    bootstrap = migrated.kafka_bootstrap_servers
+    settings = consumer_settings(
+        migrated.service_database_url("review"), bootstrap, processing_attempts=processing_attempts
+    )
+    await create_topics(bootstrap, settings.topic_prefix)
+    return bootstrap, settings, settings.topic(topics.REVIEW_DECIDED), f"key-{uuid4().hex}".encode()
+
+
 def reasons_by_id(records: list[Record]) -> dict[str, list[str]]:
     reasons: dict[str, list[str]] = {}
     for record in records:
@@ -119,12 +133,7 @@ def reasons_by_id(records: list[Record]) -> dict[str, list[str]]:
 async def test_a_batch_is_one_transaction_and_recognises_duplicates_and_conflicts_within_it_and_across_batches(
     migrated: Infrastructure,
 ) -> None:
-    configure_logging("test")
-    bootstrap = migrated.kafka_bootstrap_servers
-    settings = consumer_settings(migrated.service_database_url("review"), bootstrap, processing_attempts=5)
-    await create_topics(bootstrap, settings.topic_prefix)
-    topic = settings.topic(topics.REVIEW_DECIDED)
-    key = f"key-{uuid4().hex}".encode()
+    bootstrap, settings, topic, key = await review_decided_stream(migrated)
     earlier, earlier_bytes, earlier_headers = message()
     first, first_bytes, first_headers = message()
     second, second_bytes, second_headers = message()
@@ -169,12 +178,7 @@ async def test_a_batch_is_one_transaction_and_recognises_duplicates_and_conflict
 async def test_before_batch_sees_the_batchs_first_deliveries_in_its_transaction_before_the_first_handler(
     migrated: Infrastructure,
 ) -> None:
-    configure_logging("test")
-    bootstrap = migrated.kafka_bootstrap_servers
-    settings = consumer_settings(migrated.service_database_url("review"), bootstrap, processing_attempts=5)
-    await create_topics(bootstrap, settings.topic_prefix)
-    topic = settings.topic(topics.REVIEW_DECIDED)
-    key = f"key-{uuid4().hex}".encode()
+    bootstrap, settings, topic, key = await review_decided_stream(migrated)
     earlier, earlier_bytes, earlier_headers = message()
     first, first_bytes, first_headers = message()
     second, second_bytes, second_headers = message()
@@ -209,12 +213,7 @@ async def test_before_batch_sees_the_batchs_first_deliveries_in_its_transaction_
 async def test_a_poison_message_in_the_middle_of_a_batch_is_dead_lettered_and_the_others_processed_once(
     migrated: Infrastructure,
 ) -> None:
-    configure_logging("test")
-    bootstrap = migrated.kafka_bootstrap_servers
-    settings = consumer_settings(migrated.service_database_url("review"), bootstrap, processing_attempts=5)
-    await create_topics(bootstrap, settings.topic_prefix)
-    topic = settings.topic(topics.REVIEW_DECIDED)
-    key = f"key-{uuid4().hex}".encode()
+    bootstrap, settings, topic, key = await review_decided_stream(migrated)
     before = [message() for _ in range(3)]
     poison = message(subject="child\x00note")
     unreadable = message()
@@ -245,12 +244,7 @@ async def test_a_poison_message_in_the_middle_of_a_batch_is_dead_lettered_and_th
 async def test_a_batch_meeting_a_database_outage_waits_is_read_again_and_processed_once(
     migrated: Infrastructure,
 ) -> None:
-    configure_logging("test")
-    bootstrap = migrated.kafka_bootstrap_servers
-    settings = consumer_settings(migrated.service_database_url("review"), bootstrap, processing_attempts=2)
-    await create_topics(bootstrap, settings.topic_prefix)
-    topic = settings.topic(topics.REVIEW_DECIDED)
-    key = f"key-{uuid4().hex}".encode()
+    bootstrap, settings, topic, key = await review_decided_stream(migrated, processing_attempts=2)
     messages = [message() for _ in range(6)]
     ids = [attributes.id for attributes, _, _ in messages]
     calls: list[str] = []

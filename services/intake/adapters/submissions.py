@@ -177,7 +177,7 @@ _KNOWN_TO_CME_WORK = _known_to_cme_work_statement()
 
 class SqlAlchemySubmissionStore(SubmissionStore):
     async def lock_and_get(self, session: Transaction, submission_id: str) -> SubmissionRecord | None:
-        await lock_keys(session, LockKind.SUBMISSION, [submission_id])
+        await self.lock(session, [submission_id])
         return await self.get(session, submission_id)
 
     async def lock(self, session: Transaction, submission_ids: Sequence[str]) -> None:

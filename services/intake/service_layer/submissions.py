@@ -26,6 +26,7 @@ from contracts.events.referral_v1 import ReferralReceived
 from services.intake.adapters.register import Register, RegisterResolution
 from services.intake.adapters.submissions import CtfFileRecord, ReferralRecord, SubmissionRecord, SubmissionStore
 from services.intake.domain.ctf import DEFAULT_MAX_BYTES, CtfFileError, CtfParseResult, CtfPupil, parse_ctf
+from services.intake.domain.identity import PersonRecord
 from services.intake.service_layer.documents import DocumentService
 from services.intake.service_layer.normalisation import (
     ctf_child,
@@ -151,12 +152,7 @@ class IntakeService:
         ]
         if problems:
             return await self.reject(
-                session,
-                problems,
-                submission.submission_id,
-                submission_type_of(submission),
-                channel,
-                client=client,
+                session, problems, submission.submission_id, submission_type_of(submission), channel, client=client,
                 school_id=_school_id_of(submission),
             )
         referral_id = uuid4()
@@ -485,20 +481,20 @@ class IntakeService:
                 part_of=submission_id,
             )
 
-        children: list[tuple[int, CtfPupil, Child]] = []
+        children: list[tuple[int, CtfPupil, Child, PersonRecord]] = []
         for index, pupil in zip(readable_indexes, parsed.pupils, strict=True):
             child, child_problems = ctf_child(pupil)
             if child is None:
                 problems += [CtfPupilProblem(index, None, problem.field, problem.message) for problem in child_problems]
             else:
-                children.append((index, pupil, child))
+                children.append((index, pupil, child, person_record(child)))
         # Every pupil's identity locks at once, in one order: a file resolves thousands of children in one
         # transaction, and taking their locks one pupil at a time could wait in a cycle with another file.
-        await self.register.lock(session, [person_record(child) for _, _, child in children])
-        for index, pupil, child in children:
+        await self.register.lock(session, [record for *_, record in children])
+        for index, pupil, child, person in children:
             pupil_id = pupil_submission_id(submission_id, index)
             resolution = await self.register.resolve(
-                session, person_record(child), submission_id=pupil_id, referral_id=None
+                session, person, submission_id=pupil_id, referral_id=None
             )
             referral_id: UUID | None = None
             if await self.submissions.known_to_cme_work(session, resolution.child_id):
